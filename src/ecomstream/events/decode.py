@@ -1,0 +1,231 @@
+"""Decoding raw batches into a frame of the nine schema columns as strings.
+
+The fast path for CSV finds line boundaries and comma counts with numpy, then lets
+polars split the fields; the two agree line for line because a chunk without quote
+characters has one record per line. A chunk with quotes, or with bytes that are not
+UTF-8, takes the slow path through Python's `csv` module, line by line, so a quoted
+comma is a comma inside a field and a bad line only rejects itself.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+import polars as pl
+
+from ecomstream.events.raw import RawBatch
+from ecomstream.events.schema import FIELDS, MALFORMED, MAX_RECORD_BYTES, TOO_LARGE
+
+_STRING_SCHEMA = {name: pl.String for name in FIELDS}
+_COMMA, _NEWLINE, _QUOTE = 44, 10, b'"'
+
+
+@dataclass(slots=True)
+class Decoded:
+    """Records of a raw batch as strings, with a pre-validation reject reason."""
+
+    fields: pl.DataFrame
+    """The nine schema columns (String), `seq` (Int64), `source` (String) and
+    `pre_reason` (String: `malformed`, `too_large` or null)."""
+    raw: RawLookup
+    needs_strip: bool = True
+    """False when no field can have surrounding white space (checked on the bytes)."""
+
+    def __len__(self) -> int:
+        return self.fields.height
+
+
+class RawLookup:
+    """Gives back the original bytes of record `i` of a decoded batch."""
+
+    def __init__(
+        self,
+        data: bytes | None = None,
+        starts: np.ndarray | None = None,
+        ends: np.ndarray | None = None,
+        messages: list[bytes] | None = None,
+        frame: pl.DataFrame | None = None,
+    ) -> None:
+        self._data, self._starts, self._ends = data, starts, ends
+        self._messages, self._frame = messages, frame
+
+    def __call__(self, i: int) -> bytes:
+        if self._messages is not None:
+            return self._messages[i]
+        if self._data is not None and self._starts is not None and self._ends is not None:
+            return self._data[int(self._starts[i]) : int(self._ends[i])].rstrip(b"\r")
+        if self._frame is not None:
+            row = self._frame.row(i)
+            return ",".join("" if v is None else str(v) for v in row).encode()
+        return b""
+
+
+def decode(batch: RawBatch) -> Decoded:
+    """Decode any raw batch; never raises on bad records, only marks them."""
+    needs_strip = True
+    if batch.csv is not None:
+        fields, raw, needs_strip = decode_csv(batch.csv)
+    elif batch.frame is not None:
+        fields = batch.frame.select(
+            [pl.col(name).cast(pl.String) for name in FIELDS]
+        ).with_columns(pl.lit(None, pl.String).alias("pre_reason"))
+        raw = RawLookup(frame=fields.select(FIELDS))
+    elif batch.messages is not None:
+        fields, raw = decode_json(batch.messages)
+    else:
+        fields, raw = _empty(), RawLookup()
+    if batch.seqs is not None:
+        seq = pl.Series("seq", batch.seqs, pl.Int64)
+    else:
+        seq = pl.int_range(batch.first_seq, batch.first_seq + fields.height, eager=True)
+        seq = seq.cast(pl.Int64).alias("seq")
+    if batch.sources is not None:
+        source = pl.Series("source", batch.sources, pl.String)
+    else:
+        source = pl.repeat(batch.source, fields.height, eager=True, dtype=pl.String)
+    return Decoded(fields.with_columns(seq, source.alias("source")), raw, needs_strip)
+
+
+def _may_need_strip(buf: np.ndarray) -> bool:
+    """Whether some field may start or end with white space (a space or tab next to a
+    separator, a line end or the chunk's edges)."""
+    if (buf == 9).any():
+        return True
+    spaces = np.flatnonzero(buf == 32)
+    if spaces.size == 0:
+        return False
+    if spaces[0] == 0 or spaces[-1] == buf.size - 1:
+        return True
+    before, after = buf[spaces - 1], buf[spaces + 1]
+    edge = (before == _COMMA) | (before == _NEWLINE) | (after == _COMMA) | (after == _NEWLINE) | (after == 13)
+    return bool(edge.any())
+
+
+def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool]:
+    """Decode CSV data lines (no header) into string fields and reject reasons.
+
+    Also says whether any field may need trimming.
+    """
+    if not data:
+        return _empty(), RawLookup(), False
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == _NEWLINE)
+    ends = newlines if data.endswith(b"\n") else np.append(newlines, len(data))
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    if _QUOTE in data:
+        return (*_decode_csv_slow(data, starts, ends), True)
+    commas = np.flatnonzero(buf == _COMMA)
+    comma_counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
+    try:
+        fields = pl.read_csv(
+            data,
+            has_header=False,
+            new_columns=list(FIELDS),
+            schema=_STRING_SCHEMA,
+            quote_char=None,
+            truncate_ragged_lines=True,
+            missing_columns="insert",
+            empty_string_is_null=False,
+        )
+    except pl.exceptions.PolarsError:
+        return (*_decode_csv_slow(data, starts, ends), True)
+    if fields.height != len(ends):
+        return (*_decode_csv_slow(data, starts, ends), True)
+    too_large = (ends - starts) > MAX_RECORD_BYTES
+    malformed = comma_counts != len(FIELDS) - 1
+    if too_large.any() or malformed.any():
+        code = np.where(too_large, 2, np.where(malformed, 1, 0)).astype(np.int8)
+        pre = pl.Series("code", code).replace_strict(
+            [0, 1, 2], [None, MALFORMED, TOO_LARGE], return_dtype=pl.String
+        )
+    else:
+        pre = pl.repeat(None, fields.height, dtype=pl.String, eager=True)
+    fields = fields.with_columns(pre.alias("pre_reason"))
+    return fields, RawLookup(data=data, starts=starts, ends=ends), _may_need_strip(buf)
+
+
+def _decode_csv_slow(
+    data: bytes, starts: np.ndarray, ends: np.ndarray
+) -> tuple[pl.DataFrame, RawLookup]:
+    """Line by line with the `csv` module; a quoted field may span lines."""
+    rows: list[list[str | None]] = []
+    reasons: list[str | None] = []
+    rec_starts: list[int] = []
+    rec_ends: list[int] = []
+    empty_row: list[str | None] = [None] * len(FIELDS)
+    i, n = 0, len(ends)
+    while i < n:
+        start, end = int(starts[i]), int(ends[i])
+        # A record continues over the next line while its quotes are unbalanced.
+        while data.count(b'"', start, end) % 2 == 1 and i + 1 < n:
+            i += 1
+            end = int(ends[i])
+        i += 1
+        line = data[start:end].rstrip(b"\r")
+        rec_starts.append(start)
+        rec_ends.append(end)
+        if len(line) > MAX_RECORD_BYTES:
+            rows.append(empty_row)
+            reasons.append(TOO_LARGE)
+            continue
+        try:
+            parsed = next(csv.reader([line.decode("utf-8")], strict=True), [])
+        except (UnicodeDecodeError, csv.Error):
+            parsed = []
+        if len(parsed) != len(FIELDS):
+            rows.append(empty_row)
+            reasons.append(MALFORMED)
+            continue
+        rows.append(list(parsed))
+        reasons.append(None)
+    fields = pl.DataFrame(rows, schema=_STRING_SCHEMA, orient="row")
+    fields = fields.with_columns(pl.Series("pre_reason", reasons, pl.String))
+    raw = RawLookup(data=data, starts=np.array(rec_starts), ends=np.array(rec_ends))
+    return fields, raw
+
+
+def decode_json(messages: list[bytes]) -> tuple[pl.DataFrame, RawLookup]:
+    """Decode one JSON object per message; values may be strings or numbers."""
+    rows: list[list[str | None]] = []
+    reasons: list[str | None] = []
+    empty_row: list[str | None] = [None] * len(FIELDS)
+    for message in messages:
+        if len(message) > MAX_RECORD_BYTES:
+            rows.append(empty_row)
+            reasons.append(TOO_LARGE)
+            continue
+        try:
+            obj = orjson.loads(message)
+        except orjson.JSONDecodeError:
+            obj = None
+        if not isinstance(obj, dict):
+            rows.append(empty_row)
+            reasons.append(MALFORMED)
+            continue
+        rows.append([_as_text(obj.get(name)) for name in FIELDS])
+        reasons.append(None)
+    fields = pl.DataFrame(rows, schema=_STRING_SCHEMA, orient="row")
+    fields = fields.with_columns(pl.Series("pre_reason", reasons, pl.String))
+    return fields, RawLookup(messages=messages)
+
+
+def _as_text(value: object) -> str:
+    """A JSON value as the text a CSV field would hold (null becomes empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "\x00bool"  # never a valid value of any field
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return "\x00" + type(value).__name__
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(schema={**_STRING_SCHEMA, "pre_reason": pl.String})
