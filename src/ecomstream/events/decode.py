@@ -33,6 +33,7 @@ class Decoded:
     raw: RawLookup
     needs_strip: bool = True
     """False when no field can have surrounding white space (checked on the bytes)."""
+    time_shift_us: int = 0
 
     def __len__(self) -> int:
         return self.fields.height
@@ -69,9 +70,9 @@ def decode(batch: RawBatch) -> Decoded:
     if batch.csv is not None:
         fields, raw, needs_strip = decode_csv(batch.csv)
     elif batch.frame is not None:
-        fields = batch.frame.select(
-            [pl.col(name).cast(pl.String) for name in FIELDS]
-        ).with_columns(pl.lit(None, pl.String).alias("pre_reason"))
+        fields = batch.frame.select([pl.col(name).cast(pl.String) for name in FIELDS]).with_columns(
+            pl.lit(None, pl.String).alias("pre_reason")
+        )
         raw = RawLookup(frame=fields.select(FIELDS))
     elif batch.messages is not None:
         fields, raw = decode_json(batch.messages)
@@ -86,7 +87,8 @@ def decode(batch: RawBatch) -> Decoded:
         source = pl.Series("source", batch.sources, pl.String)
     else:
         source = pl.repeat(batch.source, fields.height, eager=True, dtype=pl.String)
-    return Decoded(fields.with_columns(seq, source.alias("source")), raw, needs_strip)
+    fields = fields.with_columns(seq, source.alias("source"))
+    return Decoded(fields, raw, needs_strip, batch.time_shift_us)
 
 
 def _may_need_strip(buf: np.ndarray) -> bool:
@@ -149,9 +151,7 @@ def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool]:
     return fields, RawLookup(data=data, starts=starts, ends=ends), _may_need_strip(buf)
 
 
-def _decode_csv_slow(
-    data: bytes, starts: np.ndarray, ends: np.ndarray
-) -> tuple[pl.DataFrame, RawLookup]:
+def _decode_csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray) -> tuple[pl.DataFrame, RawLookup]:
     """Line by line with the `csv` module; a quoted field may span lines."""
     rows: list[list[str | None]] = []
     reasons: list[str | None] = []

@@ -37,6 +37,8 @@ class RawBatch:
     """Wall-clock time (epoch seconds) when the batch was handed to the bus."""
     last_in_source: bool = False
     """True on the final batch of a finite source."""
+    time_shift_us: int = 0
+    """Added to every event time (`--time now` replays), in microseconds."""
 
     @property
     def last_seq(self) -> int:

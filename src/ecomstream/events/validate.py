@@ -71,6 +71,8 @@ def validate(decoded: Decoded) -> Validated:
     typed = frame.with_columns(parsed_columns())
     if typed.select((pl.col("_ts").is_null() & (pl.col("event_time") != "")).any()).item():
         typed = fill_iso_times(typed)
+    if decoded.time_shift_us:
+        typed = typed.with_columns(pl.col("_ts") + decoded.time_shift_us)
     typed = typed.with_columns(validity())
     present = typed.select(
         [(pl.col(f"_ok_{name}") & pl.col("pre_reason").is_null()).sum().alias(name) for name in FIELDS]
@@ -246,6 +248,4 @@ def field_reasons() -> list[pl.Expr]:
 
 def first_reason() -> pl.Expr:
     checked = ("event_time", "event_type", "product_id", "category_id", "price", "user_id")
-    return pl.coalesce(
-        [pl.col("pre_reason")] + [pl.col(f"_why_{name}") for name in checked]
-    ).alias("reason")
+    return pl.coalesce([pl.col("pre_reason")] + [pl.col(f"_why_{name}") for name in checked]).alias("reason")

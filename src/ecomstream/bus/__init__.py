@@ -1,0 +1,1 @@
+"""The bus between sources and processors: in-process memory queue, or Kafka."""

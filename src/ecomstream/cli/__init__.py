@@ -1,0 +1,1 @@
+"""The `ecomstream` command line."""

@@ -1,0 +1,1 @@
+"""Wiring sources, bus, processor and store into a running pipeline."""

@@ -1,0 +1,1 @@
+"""The micro-batch loop: validate, drop transport duplicates, aggregate, commit."""

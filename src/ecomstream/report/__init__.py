@@ -1,0 +1,1 @@
+"""Reading the store: the JSON report of METRICS.md, time series, tables."""

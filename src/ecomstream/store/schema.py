@@ -1,0 +1,60 @@
+"""The store's tables, shared by every store implementation.
+
+All metric tables hold additive rows: applying a batch adds counts, ors session flags
+or inserts missing keys, so the order of commits never matters. `positions` holds the
+input position of every source in the same transaction as the deltas, which is what
+makes a restart exact.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+COUNT_COLUMNS = ("view", "cart", "remove_from_cart", "purchase", "revenue_micros")
+
+ADDITIVE_TABLES: dict[str, str] = {
+    "windows": "window_start",
+    "brands": "brand",
+    "categories": "category",
+    "products": "product_id",
+}
+"""Table name -> key column, for tables whose other columns are COUNT_COLUMNS."""
+
+
+def ddl(dialect: str = "sqlite") -> list[str]:
+    """CREATE statements for `sqlite` or `postgresql`.
+
+    In SQLite an integer key is declared `INTEGER PRIMARY KEY` (the row id itself) and a
+    text-keyed table is `WITHOUT ROWID`, so each upsert touches one B-tree, not two.
+    """
+    sqlite = dialect == "sqlite"
+    int_key = "INTEGER PRIMARY KEY" if sqlite else "BIGINT PRIMARY KEY"
+    no_rowid = " WITHOUT ROWID" if sqlite else ""
+    blob = "BLOB" if sqlite else "BYTEA"
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if sqlite else "BIGSERIAL PRIMARY KEY"
+    counts = ", ".join(f"{name} BIGINT NOT NULL DEFAULT 0" for name in COUNT_COLUMNS)
+    return [
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS windows (window_start {int_key}, {counts})",
+        f"CREATE TABLE IF NOT EXISTS brands (brand TEXT PRIMARY KEY, {counts}){no_rowid}",
+        f"CREATE TABLE IF NOT EXISTS categories (category TEXT PRIMARY KEY, {counts}){no_rowid}",
+        f"CREATE TABLE IF NOT EXISTS products (product_id {int_key}, {counts})",
+        f"CREATE TABLE IF NOT EXISTS sessions (user_session TEXT PRIMARY KEY, flags BIGINT NOT NULL){no_rowid}",
+        f"CREATE TABLE IF NOT EXISTS users (user_id {int_key})",
+        f"CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL){no_rowid}",
+        f"""CREATE TABLE IF NOT EXISTS rejects (
+            id {serial}, source TEXT NOT NULL, seq BIGINT NOT NULL, reason TEXT NOT NULL,
+            raw {blob} NOT NULL, received_at DOUBLE PRECISION NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS positions (
+            source TEXT PRIMARY KEY, seq BIGINT NOT NULL, finished INTEGER NOT NULL DEFAULT 0,
+            time_shift_us BIGINT NOT NULL DEFAULT 0)""",
+        "CREATE TABLE IF NOT EXISTS streams (stream TEXT PRIMARY KEY, max_ts_us BIGINT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS workers (
+            worker TEXT PRIMARY KEY, started_at DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL, running INTEGER NOT NULL,
+            events BIGINT NOT NULL, events_per_s DOUBLE PRECISION NOT NULL,
+            latency_p50_ms DOUBLE PRECISION, latency_p95_ms DOUBLE PRECISION,
+            latency_p99_ms DOUBLE PRECISION, lag BIGINT, rss_bytes BIGINT,
+            watermark_us BIGINT, last_commit_at DOUBLE PRECISION, detail TEXT)""",
+        "CREATE INDEX IF NOT EXISTS rejects_by_reason ON rejects (reason)",
+    ]

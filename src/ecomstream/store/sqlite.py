@@ -1,0 +1,99 @@
+"""The embedded store: one SQLite file in WAL mode, so readers never block the writer."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import astuple
+from pathlib import Path
+from typing import Any
+
+from ecomstream.errors import StoreError
+from ecomstream.store import sql
+from ecomstream.store.base import Commit, Store
+from ecomstream.store.schema import ADDITIVE_TABLES, SCHEMA_VERSION, ddl
+
+
+class SQLiteStore(Store):
+    """Store in one SQLite database file."""
+
+    def __init__(self, path: str | Path, url: str | None = None) -> None:
+        self.path = Path(path)
+        self.url = url or f"sqlite:///{self.path}"
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA cache_size=-65536")
+            self._migrate()
+        except sqlite3.Error as err:
+            msg = f"cannot open the SQLite store at {self.path}: {err}; check the path and its permissions"
+            raise StoreError(msg) from err
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in ddl("sqlite"):
+                    self._db.execute(statement)
+                found = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if found is None:
+                    self._db.execute(
+                        "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                    )
+                elif int(found[0]) > SCHEMA_VERSION:
+                    msg = (
+                        f"the store {self.path} has schema version {found[0]}, newer than this "
+                        f"ecomstream ({SCHEMA_VERSION}); upgrade ecomstream or use another store"
+                    )
+                    raise StoreError(msg)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def commit(self, commit: Commit) -> None:
+        with self._lock:
+            db = self._db
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                deltas = commit.deltas
+                if deltas is not None:
+                    for table in ADDITIVE_TABLES:
+                        frame = getattr(deltas, table)
+                        if frame.height:
+                            db.executemany(sql.additive_upsert(table), frame.iter_rows())
+                    if deltas.sessions.height:
+                        db.executemany(sql.SESSIONS_UPSERT, deltas.sessions.iter_rows())
+                    if deltas.users.height:
+                        db.executemany(sql.USERS_INSERT, deltas.users.iter_rows())
+                    counters = [(k, v) for k, v in deltas.counters.items() if v]
+                    if counters:
+                        db.executemany(sql.COUNTERS_UPSERT, counters)
+                if commit.rejects:
+                    db.executemany(sql.REJECTS_INSERT, (astuple(r) for r in commit.rejects))
+                if commit.positions:
+                    db.executemany(
+                        sql.POSITIONS_UPSERT,
+                        ((s, p.seq, int(p.finished), p.time_shift_us) for s, p in commit.positions.items()),
+                    )
+                if commit.streams:
+                    db.executemany(sql.streams_upsert("max"), commit.streams.items())
+                if commit.figures is not None:
+                    db.execute(sql.WORKERS_UPSERT, astuple(commit.figures))
+                db.execute("COMMIT")
+            except sqlite3.Error as err:
+                db.execute("ROLLBACK")
+                msg = f"cannot write to the SQLite store at {self.path}: {err}"
+                raise StoreError(msg) from err
+
+    def rows(self, sql_text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql_text, tuple(params)).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
