@@ -14,7 +14,7 @@ import polars as pl
 
 from ecomstream.events.schema import EVENT_TYPES, MICROS, PRICE_BANDS, UNKNOWN
 from ecomstream.events.validate import Validated
-from ecomstream.metrics.deltas import FLAG, TYPE_COLUMNS, Deltas, summed_by
+from ecomstream.metrics.deltas import CUBE_KEYS, CUBE_SECONDS, FLAG, TYPE_COLUMNS, Deltas, empty_cube, summed_by
 
 _PURCHASE = EVENT_TYPES.index("purchase")
 
@@ -82,9 +82,11 @@ def aggregate(events: pl.DataFrame) -> Deltas:
             )
             .sort("user_session"),
             lazy.select(pl.col("user_id").unique().sort()),
+            lazy.group_by((pl.col("window") // CUBE_SECONDS * CUBE_SECONDS).alias("minute"), "brand", "category_code")
+            .agg(sums),
         ]
     )
-    windows, raw_brands, raw_categories, products, sessions, users = frames
+    windows, raw_brands, raw_categories, products, sessions, users, raw_cube = frames
     brands = summed_by(raw_brands.with_columns(normalise_brand(pl.col("brand")).alias("brand")), "brand")
     categories = summed_by(
         raw_categories.with_columns(category_of(pl.col("category_code")).alias("category")).drop(
@@ -95,7 +97,13 @@ def aggregate(events: pl.DataFrame) -> Deltas:
     counters = price_band_counts(events["price_micros"])
     if "late" in events.columns:
         counters["late_events"] = int(events["late"].sum())
-    return Deltas(windows, brands, categories, products, sessions, users, counters)
+    cube = summed_by(
+        raw_cube.with_columns(
+            normalise_brand(pl.col("brand")).alias("brand"), category_of(pl.col("category_code")).alias("category")
+        ).select(*CUBE_KEYS, *TYPE_COLUMNS, "revenue_micros"),
+        CUBE_KEYS,
+    )
+    return Deltas(windows, brands, categories, products, sessions, users, counters, cube)
 
 
 def quality_counters(validated: Validated) -> Counter[str]:
@@ -119,4 +127,5 @@ def empty_deltas() -> Deltas:
         products=pl.DataFrame(schema={"product_id": pl.Int64, **counts}),
         sessions=pl.DataFrame(schema={"user_session": pl.String, "flags": pl.Int64}),
         users=pl.DataFrame(schema={"user_id": pl.Int64}),
+        cube=empty_cube(),
     )

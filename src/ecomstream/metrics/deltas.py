@@ -24,9 +24,22 @@ FLAG = {"view": 1, "cart": 2, "remove_from_cart": 4, "purchase": 8}
 
 _COUNTS = [pl.col(name).cast(pl.Int64) for name in (*TYPE_COLUMNS, "revenue_micros")]
 
+CUBE_KEYS = ("minute", "brand", "category")
+"""Key of the cube frame: minute start (epoch s, a multiple of 60), brand, category."""
 
-def summed_by(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    return frame.group_by(key).agg(pl.col(c).sum() for c in frame.columns if c != key).sort(key)
+CUBE_SECONDS = 60
+"""Time grain of the cube: brand x category counts per whole UTC minute."""
+
+
+def summed_by(frame: pl.DataFrame, key: str | tuple[str, ...]) -> pl.DataFrame:
+    keys = [key] if isinstance(key, str) else list(key)
+    return frame.group_by(keys).agg(pl.col(c).sum() for c in frame.columns if c not in keys).sort(keys)
+
+
+def empty_cube() -> pl.DataFrame:
+    """A cube frame without rows."""
+    counts = {name: pl.Int64 for name in (*TYPE_COLUMNS, "revenue_micros")}
+    return pl.DataFrame(schema={"minute": pl.Int64, "brand": pl.String, "category": pl.String, **counts})
 
 
 @dataclass(slots=True)
@@ -47,6 +60,9 @@ class Deltas:
     """user_id (distinct)."""
     counters: Counter[str] = field(default_factory=Counter)
     """Scalar counts: received, late_events, band:<name>, present:<field>, rejected:<reason>."""
+    cube: pl.DataFrame = field(default_factory=empty_cube)
+    """minute, brand, category, view, cart, remove_from_cart, purchase, revenue_micros: the same
+    counts as `windows` split by brand and category, so time and dimension filters combine exactly."""
 
     def __add__(self, other: Deltas) -> Deltas:
         def concat(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
@@ -63,6 +79,7 @@ class Deltas:
             .sort("user_session"),
             users=concat(self.users, other.users).unique().sort("user_id"),
             counters=self.counters + other.counters,
+            cube=summed_by(concat(self.cube, other.cube), CUBE_KEYS),
         )
 
     @property
@@ -81,6 +98,7 @@ class Deltas:
             (self.products, other.products),
             (self.sessions, other.sessions),
             (self.users, other.users),
+            (self.cube, other.cube),
         ]
         same_frames = all(a.equals(b) for a, b in pairs)
         return same_frames and +self.counters == +other.counters

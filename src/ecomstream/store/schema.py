@@ -8,17 +8,20 @@ makes a restart exact.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: first release. 2: adds `cube` (counts per minute x brand x category)."""
 
 COUNT_COLUMNS = ("view", "cart", "remove_from_cart", "purchase", "revenue_micros")
 
-ADDITIVE_TABLES: dict[str, str] = {
-    "windows": "window_start",
-    "brands": "brand",
-    "categories": "category",
-    "products": "product_id",
+ADDITIVE_TABLES: dict[str, tuple[str, ...]] = {
+    "windows": ("window_start",),
+    "brands": ("brand",),
+    "categories": ("category",),
+    "products": ("product_id",),
+    "cube": ("minute_start", "brand", "category"),
 }
-"""Table name -> key column, for tables whose other columns are COUNT_COLUMNS."""
+"""Table name -> key columns, for tables whose other columns are COUNT_COLUMNS. The name is
+also the `Deltas` field whose frame (keys then counts, in this order) is added to the table."""
 
 
 def ddl(dialect: str = "sqlite") -> list[str]:
@@ -39,6 +42,11 @@ def ddl(dialect: str = "sqlite") -> list[str]:
         f"CREATE TABLE IF NOT EXISTS brands (brand TEXT PRIMARY KEY, {counts}){no_rowid}",
         f"CREATE TABLE IF NOT EXISTS categories (category TEXT PRIMARY KEY, {counts}){no_rowid}",
         f"CREATE TABLE IF NOT EXISTS products (product_id {int_key}, {counts})",
+        f"""CREATE TABLE IF NOT EXISTS cube (
+            minute_start BIGINT NOT NULL, brand TEXT NOT NULL, category TEXT NOT NULL, {counts},
+            PRIMARY KEY (minute_start, brand, category)){no_rowid}""",
+        "CREATE INDEX IF NOT EXISTS cube_by_brand ON cube (brand, minute_start)",
+        "CREATE INDEX IF NOT EXISTS cube_by_category ON cube (category, minute_start)",
         f"CREATE TABLE IF NOT EXISTS sessions (user_session TEXT PRIMARY KEY, flags BIGINT NOT NULL){no_rowid}",
         f"CREATE TABLE IF NOT EXISTS users (user_id {int_key})",
         f"CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL){no_rowid}",

@@ -10,11 +10,14 @@ from ecomstream.store.schema import ADDITIVE_TABLES, COUNT_COLUMNS
 
 def additive_upsert(table: str) -> str:
     """Insert rows, or add their counts to the existing row with the same key."""
-    key = ADDITIVE_TABLES[table]
-    columns = (key, *COUNT_COLUMNS)
+    keys = ADDITIVE_TABLES[table]
+    columns = (*keys, *COUNT_COLUMNS)
     marks = ", ".join("?" for _ in columns)
     sums = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_COLUMNS)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT ({key}) DO UPDATE SET {sums}"
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sums}"
+    )
 
 
 SESSIONS_UPSERT = (

@@ -50,10 +50,22 @@ class SQLiteStore(Store):
                         f"ecomstream ({SCHEMA_VERSION}); upgrade ecomstream or use another store"
                     )
                     raise StoreError(msg)
+                elif int(found[0]) < SCHEMA_VERSION:
+                    self._upgrade(int(found[0]))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def _upgrade(self, version: int) -> None:
+        """Bring an older store to SCHEMA_VERSION (inside the migration transaction).
+
+        Version 1 had no `cube`: events committed before the upgrade are missing from it,
+        which `meta.cube_partial` records so that readers can say so.
+        """
+        if version < 2 and self._db.execute("SELECT 1 FROM windows LIMIT 1").fetchone() is not None:
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('cube_partial', '1') ON CONFLICT (key) DO NOTHING")
+        self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     def commit(self, commit: Commit) -> None:
         with self._lock:
