@@ -3,55 +3,64 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from ecomstream.cli.options import option, store_option
-from ecomstream.report import queries
+from ecomstream.report import filters, queries
 from ecomstream.report.build import build_report, render_json
+from ecomstream.report.filters import Filters
 from ecomstream.store import open_store
 
 
-def parse_time(text: str | None) -> int | None:
+def parse_time(text: str | None, name: str = "time") -> int | None:
     """Epoch seconds from ISO 8601 (`Z` or an offset; naive means UTC) or epoch seconds."""
-    if text is None:
-        return None
-    if text.lstrip("-").isdigit():
-        return int(text)
     try:
-        moment = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
-    except ValueError as err:
-        msg = f"bad time {text!r}: use ISO 8601 such as 2019-10-01T00:00:00Z, or epoch seconds"
-        raise click.BadParameter(msg) from err
-    if moment.tzinfo is None:
-        from datetime import UTC
+        return filters.parse_time(text, name)
+    except filters.FilterError as err:
+        raise click.BadParameter(str(err)) from err
 
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
+
+def make_filters(since: str | None, until: str | None, brand: str | None, category: str | None) -> Filters:
+    """Validated report filters; a bad value is a usage error that says what to write."""
+    try:
+        return filters.make_filters(parse_time(since, "--since"), parse_time(until, "--until"), brand, category)
+    except filters.FilterError as err:
+        raise click.BadParameter(str(err)) from err
 
 
 @click.command("report")
 @store_option
 @option("--json", "as_json", env="JSON", is_flag=True, help="Print the JSON report of METRICS.md.")
 @option("--timeseries", env="TIMESERIES", is_flag=True, help="Print the per-second time series instead.")
-@option("--since", env="SINCE", default=None, help="Time series from this time (ISO 8601 or epoch s).")
-@option("--until", env="UNTIL", default=None, help="Time series up to this time, excluded.")
+@option("--since", env="SINCE", default=None,
+        help="From this time (ISO 8601 or epoch s): exact for the time series, moved down to the whole "
+        "minute for the report.")
+@option("--until", env="UNTIL", default=None, help="Up to this time, excluded (same rounding as --since).")
+@option("--brand", env="BRAND", default=None, help="Report only this brand (as stored: trimmed, lower-case).")
+@option("--category", env="CATEGORY", default=None, help="Report only this category, e.g. electronics.")
 @option("--top", env="TOP", type=click.IntRange(min=1), default=15, help="Rows per table (tables only).")
 def report_command(store: str, as_json: bool, timeseries: bool, since: str | None, until: str | None,
-                   top: int) -> None:  # fmt: skip
-    """Print the metrics held in a store."""
+                   brand: str | None, category: str | None, top: int) -> None:  # fmt: skip
+    """Print the metrics held in a store.
+
+    --since/--until/--brand/--category narrow the event counts, revenue, ratios, brands and
+    categories; the report's `filter` key lists them. Sessions, users, top products, price
+    bands and data quality are whole-store figures.
+    """
     with open_store(store) as opened:
         if timeseries:
-            series = queries.timeseries(opened, parse_time(since), parse_time(until))
+            if brand or category:
+                raise click.UsageError("--timeseries takes --since/--until only, not --brand or --category")
+            series = queries.timeseries(opened, parse_time(since, "--since"), parse_time(until, "--until"))
             if as_json:
                 sys.stdout.buffer.write(render_json(series))
             else:
                 _print_series(series)
             return
-        report = build_report(opened)
+        report = build_report(opened, make_filters(since, until, brand, category))
     if as_json:
         sys.stdout.buffer.write(render_json(report))
     else:
