@@ -9,15 +9,20 @@ from pathlib import Path
 import click
 
 from ecomstream.cli.live_view import LiveView
-from ecomstream.cli.options import option, store_option
+from ecomstream.cli.options import dashboard_options, option, store_option
+from ecomstream.cli.serve import serve
+from ecomstream.dashboard.app import DashboardSettings
 from ecomstream.pipeline.embedded import EmbeddedPipeline, SourceSpec
 from ecomstream.processor.loop import ProcessorSettings
 from ecomstream.sources.pacing import Pace
 from ecomstream.store import open_store
 
 
-def source_options(command):
-    """Options that choose and pace the source, shared by `run`, `demo` and `produce`."""
+def source_options(command=None, *, time_default: str = "original"):
+    """Options that choose and pace the source, shared by `run`, `demo` and `produce`.
+
+    Use as `@source_options`, or `@source_options(time_default="now")` for another default.
+    """
     decorators = [
         option(
             "--source",
@@ -32,15 +37,19 @@ def source_options(command):
                help="Hand events on at N events/s."),
         option("--speed", env="SPEED", type=click.FloatRange(min=0, min_open=True), default=None,
                help="Replay at X times the original gaps between event times."),
-        option("--time", "time_mode", env="TIME", type=click.Choice(["original", "now"]), default="original",
+        option("--time", "time_mode", env="TIME", type=click.Choice(["original", "now"]), default=time_default,
                help="Keep event times, or shift them so the replay starts now."),
         option("--seed", env="SEED", type=int, default=0, help="Seed of the generator."),
         option("--limit", env="LIMIT", type=click.IntRange(min=0), default=None,
                help="Stop the generator after N events."),
     ]  # fmt: skip
-    for decorate in reversed(decorators):
-        command = decorate(command)
-    return command
+
+    def decorate_all(command):
+        for decorate in reversed(decorators):
+            command = decorate(command)
+        return command
+
+    return decorate_all if command is None else decorate_all(command)
 
 
 def processor_options(command):
@@ -101,18 +110,23 @@ def run_with_view(pipeline: EmbeddedPipeline, quiet: bool) -> None:
 @option(
     "--no-dashboard", env="NO_DASHBOARD", is_flag=True, help="Run the pipeline without the web dashboard."
 )
+@dashboard_options
 @option("--quiet", env="QUIET", is_flag=True, help="No live view (for scripts).")
 def run_command(sources, rate, speed, time_mode, seed, limit, batch_size, batch_wait_ms, lateness, store,
-                no_dashboard, quiet) -> None:  # fmt: skip
+                no_dashboard, host, port, token, refresh_ms, quiet) -> None:  # fmt: skip
     """Run the embedded pipeline: sources -> memory bus -> processor -> store.
 
-    File sources end the run once read and committed (exit 0); run the same command
-    again after a crash and it resumes where it committed.
+    With --no-dashboard, file sources end the run once read and committed (exit 0); run
+    the same command again after a crash and it resumes where it committed. Otherwise the
+    dashboard serves beside the pipeline (and after it, for files) until Ctrl-C.
     """
     spec = make_spec(sources, rate, speed, time_mode, seed, limit)
     settings = ProcessorSettings(max_rows=batch_size, max_wait_ms=batch_wait_ms, lateness_s=lateness)
     with open_store(store) as opened:
         pipeline = EmbeddedPipeline(opened, spec, settings)
+        if not no_dashboard:
+            serve(DashboardSettings(opened.url, host, port, token, refresh_ms), pipeline)
+            return
         run_with_view(pipeline, quiet)
         if not quiet:
             stats = pipeline.stats

@@ -1,0 +1,1 @@
+"""The JSON API and the Prometheus endpoint, served beside the dashboard."""

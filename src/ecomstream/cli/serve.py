@@ -1,0 +1,67 @@
+"""Serving the dashboard, alone or beside an embedded pipeline, with a clean shutdown.
+
+The web server runs in the main thread (it owns SIGINT/SIGTERM); the pipeline runs in a
+background thread. Ctrl-C stops the server, then the pipeline, which commits what it
+holds and marks itself stopped in the store. If the pipeline fails, the server stops
+too and the error is raised here.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+
+from ecomstream.dashboard.app import DashboardSettings
+from ecomstream.dashboard.server import DashboardServer
+from ecomstream.pipeline.embedded import EmbeddedPipeline
+
+JOIN_TIMEOUT_S = 30.0
+
+
+def serve(settings: DashboardSettings, pipeline: EmbeddedPipeline | None = None) -> None:
+    """Serve until Ctrl-C (or until the pipeline fails); the pipeline, if any, runs meanwhile."""
+    server = DashboardServer(settings)  # binds now: a busy port fails before anything starts
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        assert pipeline is not None
+        try:
+            stats = pipeline.run()
+        except BaseException as err:  # raised again in the main thread below
+            failures.append(err)
+            server.stop()
+            return
+        if not pipeline.stop.is_set():
+            click.echo(
+                f"source finished: {stats.accepted:,} accepted, {stats.rejected:,} rejected; "
+                "the dashboard keeps serving (Ctrl-C to stop)",
+                err=True,
+            )
+
+    worker = threading.Thread(target=work, name="ecomstream-pipeline", daemon=True) if pipeline else None
+
+    def interrupted(*_: object) -> None:
+        if pipeline is not None:
+            pipeline.stop.set()
+        server.stop()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    gate = " (token required: open it with ?token=...)" if settings.token else ""
+    click.echo(f"dashboard: {server.url}{gate}", err=False)
+    click.echo(f"api: {server.url}api/report · metrics: {server.url}metrics · Ctrl-C to stop", err=True)
+    try:
+        if worker is not None:
+            worker.start()
+        server.run()
+    finally:
+        if pipeline is not None and worker is not None:
+            pipeline.stop.set()
+            worker.join(JOIN_TIMEOUT_S)
+        signal.signal(signal.SIGINT, previous)
+    if failures:
+        raise failures[0]
+    if pipeline is not None:
+        stats = pipeline.stats
+        click.echo(f"stopped: {stats.accepted:,} accepted, {stats.rejected:,} rejected in this run", err=True)
