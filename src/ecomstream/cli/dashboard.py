@@ -49,6 +49,3 @@ def demo_command(sources, rate, speed, time_mode, seed, limit, batch_size, batch
     with open_store(store) as opened:
         pipeline = EmbeddedPipeline(opened, spec, settings)
         serve(DashboardSettings(opened.url, host, port, token, refresh_ms), pipeline)
-
-
-

@@ -86,7 +86,9 @@ def layout(store_url: str, refresh_ms: int) -> html.Div:
                     _panel("Revenue", _graph("revenue-chart")),
                     _panel("Brands", _graph("brands-chart", 420), html.Div(id="brands-table", className="scroll")),
                     _panel(
-                        "Categories", _graph("categories-chart", 420), html.Div(id="categories-table", className="scroll")
+                        "Categories",
+                        _graph("categories-chart", 420),
+                        html.Div(id="categories-table", className="scroll"),
                     ),
                     _panel("Session funnel", _graph("funnel-chart"), html.Div(id="funnel-steps")),
                     _panel(
