@@ -38,3 +38,8 @@ def shared_data() -> Path:
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+from tests.web_fixtures import filled_store, server, token_server  # noqa: E402
+
+__all__ = ["filled_store", "server", "token_server"]

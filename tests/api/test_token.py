@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import TOKEN
 from tests.web import Served, get
+from tests.web_fixtures import TOKEN
 
 PATHS = ["/", "/api/report", "/api/health", "/metrics", "/_dash-layout", "/_dash-dependencies", "/assets/style.css"]
 

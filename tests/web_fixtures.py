@@ -1,4 +1,4 @@
-"""A store filled by the real pipeline (a shared file plus hostile rows), served by a real server."""
+"""Shared fixtures: a store filled by the real pipeline (a shared file plus hostile rows), served by a real server."""
 
 from __future__ import annotations
 
