@@ -24,6 +24,7 @@ def serve(settings: DashboardSettings, pipeline: EmbeddedPipeline | None = None)
     """Serve until Ctrl-C (or until the pipeline fails); the pipeline, if any, runs meanwhile."""
     server = DashboardServer(settings)  # binds now: a busy port fails before anything starts
     failures: list[BaseException] = []
+    stopping = threading.Event()
 
     def work() -> None:
         assert pipeline is not None
@@ -33,7 +34,7 @@ def serve(settings: DashboardSettings, pipeline: EmbeddedPipeline | None = None)
             failures.append(err)
             server.stop()
             return
-        if not pipeline.stop.is_set():
+        if not stopping.is_set():
             click.echo(
                 f"source finished: {stats.accepted:,} accepted, {stats.rejected:,} rejected; "
                 "the dashboard keeps serving (Ctrl-C to stop)",
@@ -43,6 +44,7 @@ def serve(settings: DashboardSettings, pipeline: EmbeddedPipeline | None = None)
     worker = threading.Thread(target=work, name="ecomstream-pipeline", daemon=True) if pipeline else None
 
     def interrupted(*_: object) -> None:
+        stopping.set()
         if pipeline is not None:
             pipeline.stop.set()
         server.stop()
@@ -56,6 +58,7 @@ def serve(settings: DashboardSettings, pipeline: EmbeddedPipeline | None = None)
             worker.start()
         server.run()
     finally:
+        stopping.set()
         if pipeline is not None and worker is not None:
             pipeline.stop.set()
             worker.join(JOIN_TIMEOUT_S)

@@ -4,9 +4,9 @@
   and the others wait for its result.
 - Fresh enough: a result younger than `min_age_s` (or a few times its own cost, for
   costly panels) is served as is, so N open pages cost about one query per panel per tick.
-- Never frozen by a slow query: a panel whose last run took longer than `inline_budget_s`
-  is served from its previous result while a background thread refreshes it, on its own
-  store connection, so fast panels keep their pace.
+- Never frozen by a slow query: a panel whose runs take longer than `inline_budget_s` is
+  refreshed by a background thread on its own store connection; the page waits for it at
+  most `inline_budget_s`, then shows the previous result, so fast panels keep their pace.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,59 +55,54 @@ class PanelCache:
         self.max_entries = max_entries
         self._clock = clock
         self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
-        self._locks: dict[Hashable, threading.Lock] = {}
+        self._pending: dict[Hashable, Future[Any]] = {}
         self._lock = threading.Lock()
-        self._refreshing: set[Hashable] = set()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecomstream-panels")
 
     def get(self, key: Hashable, compute: Callable[[Store], Any]) -> Any:
         """The value of `compute(store)` for `key`, fresh as described in the module doc."""
-        entry = self._fresh(key)
-        if entry is not None:
-            return entry.value
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and entry.cost > self.inline_budget_s:
-                if key not in self._refreshing:
-                    self._refreshing.add(key)
-                    self._pool.submit(self._refresh_in_background, key, compute)
+            if entry is not None and self._clock() - entry.at < max(self.min_age_s, COST_FACTOR * entry.cost):
                 return entry.value
-            key_lock = self._locks.setdefault(key, threading.Lock())
-        with key_lock:
-            entry = self._fresh(key)
-            if entry is not None:
-                return entry.value
-            return self._compute(key, compute, self.store).value
+            future = self._pending.get(key)
+            owner = future is None
+            slow = entry is not None and entry.cost > self.inline_budget_s
+            if future is None:
+                future = self._pending[key] = Future()
+                if slow:
+                    self._pool.submit(self._run, key, compute, self.background_store, future)
+        if owner and not slow:
+            self._run(key, compute, self.store, future)
+        if entry is None:
+            return future.result()
+        try:
+            return future.result(timeout=self.inline_budget_s if slow else None)
+        except FutureTimeout:
+            return entry.value
+        except Exception:  # the page keeps the previous value; the log says why
+            log.exception("refreshing panel %r failed; showing its previous value", key)
+            return entry.value
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _fresh(self, key: Hashable) -> Entry | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            max_age = max(self.min_age_s, COST_FACTOR * entry.cost)
-            return entry if self._clock() - entry.at < max_age else None
-
-    def _compute(self, key: Hashable, compute: Callable[[Store], Any], store: Store) -> Entry:
+    def _run(self, key: Hashable, compute: Callable[[Store], Any], store: Store, future: Future[Any]) -> None:
         started = self._clock()
-        value = compute(store)
+        try:
+            value = compute(store)
+        except BaseException as err:
+            with self._lock:
+                self._pending.pop(key, None)
+            future.set_exception(err)
+            return
         ended = self._clock()
-        entry = Entry(value, ended, ended - started)
         with self._lock:
-            self._entries[key] = entry
+            previous = self._entries.get(key)
+            cost = ended - started if previous is None else (previous.cost + ended - started) / 2
+            self._entries[key] = Entry(value, ended, cost)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
-                old, _ = self._entries.popitem(last=False)
-                self._locks.pop(old, None)
-        return entry
-
-    def _refresh_in_background(self, key: Hashable, compute: Callable[[Store], Any]) -> None:
-        try:
-            self._compute(key, compute, self.background_store)
-        except Exception:  # the page keeps the previous value; the log says why
-            log.exception("refreshing panel %r failed", key)
-        finally:
-            with self._lock:
-                self._refreshing.discard(key)
+                self._entries.popitem(last=False)
+            self._pending.pop(key, None)
+        future.set_result(value)
