@@ -47,7 +47,7 @@ def test_a_result_is_reused_while_fresh_then_recomputed() -> None:
 
 
 def test_a_slow_panel_is_refreshed_in_the_background() -> None:
-    cache = _cache(min_age_s=0.0, inline_budget_s=0.05)
+    cache = _cache(min_age_s=0.0, inline_budget_s=0.05, slow_wait_s=0.05)
     gate = threading.Event()
     stores = []
 

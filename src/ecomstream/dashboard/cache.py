@@ -6,7 +6,7 @@
   costly panels) is served as is, so N open pages cost about one query per panel per tick.
 - Never frozen by a slow query: a panel whose runs take longer than `inline_budget_s` is
   refreshed by a background thread on its own store connection; the page waits for it at
-  most `inline_budget_s`, then shows the previous result, so fast panels keep their pace.
+  most `slow_wait_s`, then shows the previous result, so fast panels keep their pace.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ class PanelCache:
         store: Store,
         background_store: Store,
         min_age_s: float = 0.25,
-        inline_budget_s: float = 0.25,
+        inline_budget_s: float = 0.1,
+        slow_wait_s: float = 0.05,
         max_entries: int = 256,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -52,6 +53,7 @@ class PanelCache:
         self.background_store = background_store
         self.min_age_s = min_age_s
         self.inline_budget_s = inline_budget_s
+        self.slow_wait_s = slow_wait_s
         self.max_entries = max_entries
         self._clock = clock
         self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
@@ -59,15 +61,19 @@ class PanelCache:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecomstream-panels")
 
-    def get(self, key: Hashable, compute: Callable[[Store], Any]) -> Any:
-        """The value of `compute(store)` for `key`, fresh as described in the module doc."""
+    def get(self, key: Hashable, compute: Callable[[Store], Any], background: bool = False) -> Any:
+        """The value of `compute(store)` for `key`, fresh as described in the module doc.
+
+        `background=True` treats the panel as slow from its second run on: it is always
+        refreshed in the background (for whole-store panels that may lag one refresh).
+        """
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and self._clock() - entry.at < max(self.min_age_s, COST_FACTOR * entry.cost):
                 return entry.value
             future = self._pending.get(key)
             owner = future is None
-            slow = entry is not None and entry.cost > self.inline_budget_s
+            slow = entry is not None and (background or entry.cost > self.inline_budget_s)
             if future is None:
                 future = self._pending[key] = Future()
                 if slow:
@@ -77,7 +83,7 @@ class PanelCache:
         if entry is None:
             return future.result()
         try:
-            return future.result(timeout=self.inline_budget_s if slow else None)
+            return future.result(timeout=(0 if background else self.slow_wait_s) if slow else None)
         except FutureTimeout:
             return entry.value
         except Exception:  # the page keeps the previous value; the log says why

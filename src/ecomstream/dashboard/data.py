@@ -14,7 +14,12 @@ REJECTS_SHOWN = 10
 
 
 class LiveData:
-    """Reads the store for the page: two connections (fast panels, slow refreshes) and a cache."""
+    """Reads the store for the page: two connections (fast panels, slow refreshes) and a cache.
+
+    Filtered panels (KPI counts, time series, brands, categories) are read while the page
+    waits, so new events show at the next refresh. Whole-store panels (funnel, users, top
+    products, price bands, quality) are refreshed in the background and may lag one refresh.
+    """
 
     def __init__(self, store_url: str, min_age_s: float = 0.25) -> None:
         self.store = open_store(store_url)
@@ -27,9 +32,9 @@ class LiveData:
         newest = get(("newest",), filtered.newest_window)
         shared = {
             "newest": newest,
-            "audience": get(("audience",), live.audience),
-            "catalogue": get(("catalogue",), live.catalogue),
-            "quality": get(("quality",), lambda s: panels.quality(s, REJECTS_SHOWN)),
+            "audience": get(("audience",), live.audience, background=True),
+            "catalogue": get(("catalogue",), live.catalogue, background=True),
+            "quality": get(("quality",), lambda s: panels.quality(s, REJECTS_SHOWN), background=True),
             "health": get(("health",), panels.health),
             "cube_partial": get(("cube_partial",), live.cube_partial),
             "at": time.time(),
