@@ -82,9 +82,13 @@ class Poller:
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def events(self) -> int:
-        self.connection.request("GET", "/api/totals")
-        response = self.connection.getresponse()
-        return int(json.loads(response.read())["events"])
+        try:
+            self.connection.request("GET", "/api/totals")
+            response = self.connection.getresponse()
+            return int(json.loads(response.read())["events"])
+        except (OSError, http.client.HTTPException):
+            self.connection.close()  # the next request reconnects
+            raise
 
     def _run(self) -> None:
         while not self.done.is_set():
@@ -114,7 +118,7 @@ def latency_run(rate: int, seconds: float, workdir: Path) -> dict[str, float]:
             try:
                 poller.events()
                 break
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 time.sleep(0.1)
         bus = MemoryBus()
         processor = Processor(store, bus, ProcessorSettings())
@@ -305,7 +309,7 @@ def main() -> None:
                 print(
                     f"{r['rate']:>8,} {r['achieved_rate']:>9,.0f} {r['events']:>8,} {r['commits']:>7,} "
                     f"{r['p50_s'] * 1000:>6.0f}ms {r['p95_s'] * 1000:>6.0f}ms {r['p99_s'] * 1000:>6.0f}ms "
-                    f"{r['max_s'] * 1000:>6.0f}ms {r['commit_p50_ms']:>6.0f}/{r['commit_p99_ms']:<6.0f}ms "
+                    f"{r['max_s'] * 1000:>6.0f}ms {r['commit_p50_ms']:>8.0f}/{r['commit_p99_ms']:.0f} ms "
                     f"{r['poll_ms']:>4.1f}ms"
                 )
                 if rate >= 10_000 and r["p99_s"] >= P99_FLOOR_S:

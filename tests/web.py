@@ -10,6 +10,8 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,18 @@ def start(*args: str, log: Path, ready_path: str = "/api/health", headers: dict[
             served.stop(signal.SIGKILL)
             raise AssertionError(f"the server at {url} did not answer {ready_path}; log:\n{log.read_text()}")
         time.sleep(0.1)
+
+
+@contextmanager
+def serving(*args: str, log: Path, **options: Any) -> Iterator[Served]:
+    """`start`, and kill the process on the way out if the test did not stop it."""
+    served = start(*args, log=log, **options)
+    try:
+        yield served
+    finally:
+        if served.process.poll() is None:
+            served.process.kill()
+            served.process.wait(10)
 
 
 def write_csv(path: Path, rows: list[str]) -> Path:

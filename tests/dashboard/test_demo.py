@@ -13,7 +13,7 @@ from tests.dashboard.conftest import ARTIFACTS
 from tests.dashboard.pagekit import kpis, open_dashboard
 from tests.helpers import assert_same_report, report_of
 from tests.reference import data_lines, reference_report
-from tests.web import Served, start
+from tests.web import Served, serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -32,39 +32,38 @@ def test_demo_stops_cleanly_and_continues(shared_data: Path, tmp_path: Path) -> 
     path = shared_data / SHARED_FILES[3]
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     args = ("demo", "--source", str(path), "--rate", "600", "--store", url)
-    first = start(*args, log=tmp_path / "first.log")
-    _wait(lambda: first.get("/api/health").json()["running"], "the pipeline to run", first)
-    _wait(lambda: first.get("/api/totals").json()["events"] > 200, "events", first)
-    assert first.stop() == 0
+    with serving(*args, log=tmp_path / "first.log") as first:
+        _wait(lambda: first.get("/api/health").json()["running"], "the pipeline to run", first)
+        _wait(lambda: first.get("/api/totals").json()["events"] > 200, "events", first)
+        assert first.stop() == 0
     assert "stopped:" in first.log.read_text()
     assert "Traceback" not in first.log.read_text()
     partial = report_of(url)["events"]
     expected = reference_report(data_lines(path))
     assert 0 < partial < expected["events"]
-    second = start(*args, log=tmp_path / "second.log")
-    _wait(lambda: second.get("/api/totals").json()["events"] == expected["events"], "the whole file", second)
-    _wait(lambda: "source finished" in second.log.read_text(), "the end of the source", second)
-    assert second.get("/api/health").json()["running"] is False
-    assert second.stop() == 0
+    with serving(*args, log=tmp_path / "second.log") as second:
+        _wait(lambda: second.get("/api/totals").json()["events"] == expected["events"], "the whole file", second)
+        _wait(lambda: "source finished" in second.log.read_text(), "the end of the source", second)
+        assert second.get("/api/health").json()["running"] is False
+        assert second.stop() == 0
     assert_same_report(report_of(url), expected)
 
 
 def test_run_serves_the_dashboard_beside_the_pipeline(shared_data: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'run.db'}"
-    served = start("run", "--source", str(shared_data / SHARED_FILES[3]), "--store", url, log=tmp_path / "run.log")
-    _wait(lambda: "source finished" in served.log.read_text(), "the end of the source", served)
-    assert served.get("/api/report").body == served.get("/api/report").body
-    assert served.get("/api/totals").json()["events"] == report_of(url)["events"] > 0
-    assert served.stop() == 0
+    path = str(shared_data / SHARED_FILES[3])
+    with serving("run", "--source", path, "--store", url, log=tmp_path / "run.log") as served:
+        _wait(lambda: "source finished" in served.log.read_text(), "the end of the source", served)
+        assert served.get("/api/totals").json()["events"] == report_of(url)["events"] > 0
+        assert served.stop() == 0
 
 
 @pytest.mark.browser
 def test_live_demo_page(page: Any, shared_data: Path, tmp_path: Path) -> None:
     """The demo's page while events stream in: running, last 5 minutes; saved as artifacts/dashboard.png."""
     url = f"sqlite:///{tmp_path / 'shot.db'}"
-    served = start("demo", "--source", str(shared_data / SHARED_FILES[0]), "--rate", "400", "--store", url,
-                   log=tmp_path / "demo.log")  # fmt: skip
-    try:
+    path = str(shared_data / SHARED_FILES[0])
+    with serving("demo", "--source", path, "--rate", "400", "--store", url, log=tmp_path / "demo.log") as served:
         open_dashboard(page, served)
         page.click("#range input[value='5m']")
         page.wait_for_function("() => document.querySelector('#status-running').innerText.includes('running')")
@@ -73,5 +72,4 @@ def test_live_demo_page(page: Any, shared_data: Path, tmp_path: Path) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
         assert page.dialogs == [] and page.errors == []
-    finally:
         assert served.stop() == 0

@@ -96,3 +96,15 @@ def test_hostile_names_show_as_text(page: Any, server: Served) -> None:
     )
     assert injected == {"scripts": 0, "images": 0, "bold": 0}
     assert page.dialogs == [] and page.errors == []
+
+
+def test_with_a_token_the_page_opens_once_given_it(page: Any, token_server: Served) -> None:
+    from tests.web_fixtures import TOKEN
+
+    page.goto(token_server.url)
+    assert "access token required" in page.inner_text("body")
+    page.goto(f"{token_server.url}?token={TOKEN}")
+    assert page.url == token_server.url
+    open_dashboard(page, token_server)
+    wait_for_kpis(page, {"events": token_server.get("/api/totals").json()["events"]})
+    assert page.dialogs == [] and page.errors == []
