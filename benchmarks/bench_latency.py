@@ -11,7 +11,7 @@ another process on the same SQLite store; a poller asks `/api/totals` as often a
 An event's latency is the time from its hand-off to the bus until the first API answer that
 counts it (so it includes the commit, the query and the HTTP round trip).
 
-Part 2 fills a store with a day of data (86,400 windows, a minute x brand x category cube,
+Part 2 fills a store with a day of data (86,400 windows, minute and hour x brand x category cubes,
 2,000 brands, 200,000 products, 2 M sessions, 1 M users) and times the dashboard's refresh
 callback work (snapshot + components + JSON) for a few views, cold and at a 1-second pace.
 
@@ -220,6 +220,10 @@ def fill_day(path: Path, seed: int = 1) -> None:
     db.executemany(
         "INSERT INTO cube VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         ((day + m * 60, b, c, 180, 4, 1, 3, 900_000_000) for m in range(1_440) for b, c in combos),
+    )
+    db.execute(
+        "INSERT INTO cube_hours SELECT minute_start / 3600 * 3600, brand, category, SUM(view), SUM(cart), "
+        "SUM(remove_from_cart), SUM(purchase), SUM(revenue_micros) FROM cube GROUP BY 1, 2, 3"
     )
     db.executemany(
         "INSERT INTO brands VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",

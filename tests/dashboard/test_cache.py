@@ -85,3 +85,23 @@ def test_a_failed_refresh_keeps_the_previous_value() -> None:
     assert cache.get("k", broken) == "kept"
     assert cache.get("k", lambda _: "next") == "next"
     cache.close()
+
+
+def test_a_whole_store_panel_never_waits_for_its_query() -> None:
+    cache = _cache(min_age_s=0.0, slow_wait_s=0.05)
+    gate = threading.Event()
+
+    def slow(store: object) -> str:
+        assert store is BACKGROUND
+        gate.wait(5)
+        return "done"
+
+    started = time.monotonic()
+    assert cache.get("k", slow, background=True, default="loading") == "loading"
+    assert time.monotonic() - started < 0.5
+    gate.set()
+    deadline = time.monotonic() + 5
+    while cache.get("k", slow, background=True, default="loading") != "done":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    cache.close()

@@ -34,6 +34,9 @@ CASES = [
     {"brand": "(unknown)", "category": "(unknown)"},
     {"since": START + 300, "brand": "apple"},
     {"until": START + 900, "category": "appliances", "brand": "bosch"},
+    {"since": START + 600, "until": START + 9_000, "category": "electronics"},
+    {"since": START + 3_600, "brand": "xiaomi"},
+    {"since": START + 1_800, "until": START + 9_600},
 ]
 
 

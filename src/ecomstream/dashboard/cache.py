@@ -61,11 +61,12 @@ class PanelCache:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecomstream-panels")
 
-    def get(self, key: Hashable, compute: Callable[[Store], Any], background: bool = False) -> Any:
+    def get(self, key: Hashable, compute: Callable[[Store], Any], background: bool = False, default: Any = None) -> Any:
         """The value of `compute(store)` for `key`, fresh as described in the module doc.
 
-        `background=True` treats the panel as slow from its second run on: it is always
-        refreshed in the background (for whole-store panels that may lag one refresh).
+        `background=True` always computes in the background (for whole-store panels that may
+        lag one refresh): the caller gets the previous value, or `default` while the first
+        run takes longer than `slow_wait_s`.
         """
         with self._lock:
             entry = self._entries.get(key)
@@ -73,22 +74,23 @@ class PanelCache:
                 return entry.value
             future = self._pending.get(key)
             owner = future is None
-            slow = entry is not None and (background or entry.cost > self.inline_budget_s)
+            slow = background or (entry is not None and entry.cost > self.inline_budget_s)
             if future is None:
                 future = self._pending[key] = Future()
                 if slow:
                     self._pool.submit(self._run, key, compute, self.background_store, future)
         if owner and not slow:
             self._run(key, compute, self.store, future)
-        if entry is None:
+        if entry is None and not background:
             return future.result()
         try:
-            return future.result(timeout=(0 if background else self.slow_wait_s) if slow else None)
+            wait = self.slow_wait_s if entry is None or not background else 0
+            return future.result(timeout=wait if slow else None)
         except FutureTimeout:
-            return entry.value
+            return default if entry is None else entry.value
         except Exception:  # the page keeps the previous value; the log says why
             log.exception("refreshing panel %r failed; showing its previous value", key)
-            return entry.value
+            return default if entry is None else entry.value
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -61,9 +61,10 @@ def kpi_values(snapshot: dict[str, Any]) -> dict[str, Any]:
         values.update({k: v for k, v in kpis.items() if k != "by_type"})
         values.update(kpis["by_type"])
     audience = snapshot["audience"]
-    values["sessions"] = audience["funnel"]["sessions"]
-    values["unique_users"] = audience["unique_users"]
-    values["cart_abandonment"] = audience["funnel"]["cart_abandonment"]
+    if audience is not None:  # None while its first run is still going
+        values["sessions"] = audience["funnel"]["sessions"]
+        values["unique_users"] = audience["unique_users"]
+        values["cart_abandonment"] = audience["funnel"]["cart_abandonment"]
     return values
 
 
@@ -313,7 +314,8 @@ def page(snapshot: dict[str, Any]) -> list[Any]:
         events, revenue = figures.empty("Events per second", error), figures.empty("Revenue", error)
         brands_chart, categories_chart = figures.empty("Brands", error), figures.empty("Categories", error)
         brands_table = categories_table = html.P(error, className="muted")
-    by_views, by_revenue = products_tables(catalogue["top_products"])
+    loading = html.P("loading…", className="muted")
+    by_views, by_revenue = products_tables(catalogue["top_products"]) if catalogue else (loading, loading)
     values = {
         "status": status(snapshot),
         "filter-note": filter_note(snapshot),
@@ -325,15 +327,19 @@ def page(snapshot: dict[str, Any]) -> list[Any]:
         "brands-table": brands_table,
         "categories-chart": categories_chart,
         "categories-table": categories_table,
-        "funnel-chart": figures.funnel(audience["funnel"]),
-        "funnel-steps": funnel_steps(audience["funnel"]),
+        "funnel-chart": figures.funnel(audience["funnel"]) if audience else figures.empty("Session funnel", "loading…"),
+        "funnel-steps": funnel_steps(audience["funnel"]) if audience else loading,
         "products-views": by_views,
         "products-revenue": by_revenue,
-        "bands-chart": figures.price_bands(catalogue["price_bands"]),
-        "completeness-chart": figures.completeness(quality["completeness"]),
-        "quality-facts": quality_facts(quality),
-        "rejects-reasons": rejects_by_reason(quality),
-        "rejects-latest": latest_rejects(quality),
+        "bands-chart": figures.price_bands(catalogue["price_bands"])
+        if catalogue
+        else figures.empty("Price bands", "loading…"),
+        "completeness-chart": figures.completeness(quality["completeness"])
+        if quality
+        else figures.empty("Completeness", "loading…"),
+        "quality-facts": quality_facts(quality) if quality else loading,
+        "rejects-reasons": rejects_by_reason(quality) if quality else loading,
+        "rejects-latest": latest_rejects(quality) if quality else loading,
         "health": health_table(snapshot["health"]),
     }
     return [values[id_] for id_, _ in PAGE_OUTPUTS]

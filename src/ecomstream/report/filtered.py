@@ -1,9 +1,11 @@
 """Counts under `Filters`: event totals, brands, categories and the time series.
 
 Without a brand or category the counts come from the per-second `windows` (time range)
-or the `brands` / `categories` totals (no range); with one they come from `cube`, the
-same counts per minute x brand x category. Both are additive rows of the same deltas,
-so the numbers agree exactly.
+or the `brands` / `categories` totals (no range); with one (and for brands or categories
+over a time range) they come from the cube: counts per brand x category per minute
+(`cube`) and per hour (`cube_hours`). A range reads whole hours from `cube_hours` and only
+its ragged ends from `cube`. All are additive rows of the same deltas, so the numbers agree
+exactly whichever table answers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from ecomstream.report.filters import Filters
 from ecomstream.store.base import Store
 
 _SUMS = ", ".join(f"COALESCE(SUM({name}), 0)" for name in (*EVENT_TYPES, "revenue_micros"))
+HOUR = 3_600
+HOURLY_SERIES_AFTER_S = 6 * HOUR
+"""With a brand or category, a time series longer than this has hourly buckets (from `cube_hours`)."""
 _DIMENSIONS = {"brands": "brand", "categories": "category"}
+_COUNTS = (*EVENT_TYPES, "revenue_micros")
 
 
 def _where(filters: Filters, time_column: str, with_dimensions: bool) -> tuple[str, list[Any]]:
@@ -38,6 +44,34 @@ def _where(filters: Filters, time_column: str, with_dimensions: bool) -> tuple[s
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
+def _cube_parts(since: int | None, until: int | None) -> list[tuple[str, str, int | None, int | None]]:
+    """(table, time column, from, to) covering [since, until): whole hours hourly, the ends per minute.
+
+    >>> [(table, lo, hi) for table, _, lo, hi in _cube_parts(5_400, 12_600)]
+    [('cube_hours', 7200, 10800), ('cube', 5400, 7200), ('cube', 10800, 12600)]
+    """
+    first_hour = None if since is None else -(-since // HOUR) * HOUR
+    last_hour = None if until is None else until // HOUR * HOUR
+    if first_hour is not None and last_hour is not None and first_hour >= last_hour:
+        return [("cube", "minute_start", since, until)]
+    parts: list[tuple[str, str, int | None, int | None]] = [("cube_hours", "hour_start", first_hour, last_hour)]
+    if since is not None and first_hour is not None and since < first_hour:
+        parts.append(("cube", "minute_start", since, first_hour))
+    if until is not None and last_hour is not None and last_hour < until:
+        parts.append(("cube", "minute_start", last_hour, until))
+    return parts
+
+
+def _cube_rows(filters: Filters, parts: list[tuple[str, str, int | None, int | None]]) -> tuple[str, list[Any]]:
+    """A FROM clause of the cube rows matching the filters: time `t`, brand, category, counts."""
+    arms, params = [], []
+    for table, column, lo, hi in parts:
+        where, found = _where(Filters(lo, hi, filters.brand, filters.category), column, with_dimensions=True)
+        arms.append(f"SELECT {column} AS t, brand, category, {', '.join(_COUNTS)} FROM {table}{where}")
+        params += found
+    return f"({' UNION ALL '.join(arms)}) AS c", params
+
+
 def totals(store: Store, filters: Filters) -> dict[str, Any]:
     """Events by type and revenue (micro-units) under the filters.
 
@@ -49,8 +83,8 @@ def totals(store: Store, filters: Filters) -> dict[str, Any]:
     elif not filters.by_dimension:
         return queries.totals(store, filters.since, filters.until)
     else:
-        where, params = _where(filters, "minute_start", with_dimensions=True)
-        row = store.rows(f"SELECT {_SUMS} FROM cube{where}", params)[0]
+        source, params = _cube_rows(filters, _cube_parts(filters.since, filters.until))
+        row = store.rows(f"SELECT {_SUMS} FROM {source}", params)[0]
     by_type = {name: int(row[i]) for i, name in enumerate(EVENT_TYPES)}
     return {"events": sum(by_type.values()), "by_type": by_type, "revenue_micros": int(row[-1])}
 
@@ -63,15 +97,9 @@ def dimension(store: Store, table: str, filters: Filters, limit: int | None = No
     key = _DIMENSIONS[table]
     if not filters.active:
         return queries.dimension(store, table, key, limit)
-    where, params = _where(filters, "minute_start", with_dimensions=True)
-    source = "cube"
-    if not filters.by_dimension:
-        # A time range alone: read the range through the primary key (minute first). Left
-        # to itself, SQLite would walk the whole brand index to get the groups in order.
-        source = f"(SELECT {key}, view, cart, purchase, revenue_micros FROM cube{where} ORDER BY minute_start) AS r"
-        where = ""
+    source, params = _cube_rows(filters, _cube_parts(filters.since, filters.until))
     sql = (
-        f"SELECT {key}, SUM(view) AS v, SUM(cart), SUM(purchase), SUM(revenue_micros) FROM {source}{where} "
+        f"SELECT {key}, SUM(view) AS v, SUM(cart), SUM(purchase), SUM(revenue_micros) FROM {source} "
         f"GROUP BY {key} ORDER BY v DESC, {key} ASC"
     )
     if limit is not None:
@@ -104,21 +132,33 @@ def series(store: Store, filters: Filters, max_points: int = 600) -> dict[str, A
     """Event counts by type and revenue per time bucket, at most `max_points` buckets.
 
     Buckets are 1-second windows when the range is short enough and no brand or category
-    is chosen; otherwise wider (whole minutes with a brand or category). Each point holds
-    the bucket's totals; divide by `step` for events per second.
+    is chosen; otherwise wider: whole minutes with a brand or category, whole hours when
+    that range is also longer than HOURLY_SERIES_AFTER_S. Each point holds the bucket's
+    totals; divide by `step` for events per second.
     """
-    if filters.by_dimension:
-        table, column, grain = "cube", "minute_start", CUBE_SECONDS
+    bounds = store.rows("SELECT MIN(window_start), MAX(window_start) FROM windows")[0]
+    if bounds[0] is None:
+        return {"step": 1, "points": []}
+    first = max(int(bounds[0]), filters.since) if filters.since is not None else int(bounds[0])
+    end = min(int(bounds[1]) + 1, filters.until) if filters.until is not None else int(bounds[1]) + 1
+    if end <= first:
+        return {"step": 1, "points": []}
+    if not filters.by_dimension:
+        grain, parts = 1, None
+    elif end - first > HOURLY_SERIES_AFTER_S:
+        grain, parts = HOUR, _cube_parts(filters.since, filters.until)
     else:
-        table, column, grain = "windows", "window_start", 1
-    where, params = _where(filters, column, with_dimensions=filters.by_dimension)
-    first, last = store.rows(f"SELECT MIN({column}), MAX({column}) FROM {table}{where}", params)[0]
-    if first is None:
-        return {"step": grain, "points": []}
-    step = series_step(int(last) - int(first) + grain, max_points, grain)
+        grain, parts = CUBE_SECONDS, [("cube", "minute_start", filters.since, filters.until)]
+    origin = first // grain * grain
+    step = series_step(end - origin, max_points, grain)
+    if parts is None:
+        where, params = _where(filters, "window_start", with_dimensions=False)
+        source, column = f"windows{where}", "window_start"
+    else:
+        (source, params), column = _cube_rows(filters, parts), "t"
     rows = store.rows(
-        f"SELECT ({column} / ?) * ? AS bucket, {_SUMS} FROM {table}{where} GROUP BY bucket ORDER BY bucket",
-        [step, step, *params],
+        f"SELECT ? + (({column} - ?) / ?) * ? AS bucket, {_SUMS} FROM {source} GROUP BY bucket ORDER BY bucket",
+        [origin, origin, step, step, *params],
     )
     points = []
     for row in rows:

@@ -9,7 +9,7 @@ makes a restart exact.
 from __future__ import annotations
 
 SCHEMA_VERSION = 2
-"""1: first release. 2: adds `cube` (counts per minute x brand x category)."""
+"""1: first release. 2: adds `cube` and `cube_hours` (counts per minute / hour x brand x category)."""
 
 COUNT_COLUMNS = ("view", "cart", "remove_from_cart", "purchase", "revenue_micros")
 
@@ -22,6 +22,11 @@ ADDITIVE_TABLES: dict[str, tuple[str, ...]] = {
 }
 """Table name -> key columns, for tables whose other columns are COUNT_COLUMNS. The name is
 also the `Deltas` field whose frame (keys then counts, in this order) is added to the table."""
+
+ROLLUPS: dict[str, tuple[str, str, int]] = {"cube_hours": ("cube", "hour_start", 3_600)}
+"""Rollup table -> (the additive table whose rows it sums, its time column, its grain in s).
+A rollup is written from the same rows as its source, its time key rounded down to the grain,
+so long time ranges read a few hourly rows instead of every minute."""
 
 
 def ddl(dialect: str = "sqlite") -> list[str]:
@@ -47,6 +52,11 @@ def ddl(dialect: str = "sqlite") -> list[str]:
             PRIMARY KEY (minute_start, brand, category)){no_rowid}""",
         "CREATE INDEX IF NOT EXISTS cube_by_brand ON cube (brand, minute_start)",
         "CREATE INDEX IF NOT EXISTS cube_by_category ON cube (category, minute_start)",
+        f"""CREATE TABLE IF NOT EXISTS cube_hours (
+            hour_start BIGINT NOT NULL, brand TEXT NOT NULL, category TEXT NOT NULL, {counts},
+            PRIMARY KEY (hour_start, brand, category)){no_rowid}""",
+        "CREATE INDEX IF NOT EXISTS cube_hours_by_brand ON cube_hours (brand, hour_start)",
+        "CREATE INDEX IF NOT EXISTS cube_hours_by_category ON cube_hours (category, hour_start)",
         f"CREATE TABLE IF NOT EXISTS sessions (user_session TEXT PRIMARY KEY, flags BIGINT NOT NULL){no_rowid}",
         f"CREATE TABLE IF NOT EXISTS users (user_id {int_key})",
         f"CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL){no_rowid}",

@@ -12,7 +12,7 @@ from typing import Any
 from ecomstream.errors import StoreError
 from ecomstream.store import sql
 from ecomstream.store.base import Commit, Store
-from ecomstream.store.schema import ADDITIVE_TABLES, SCHEMA_VERSION, ddl
+from ecomstream.store.schema import ADDITIVE_TABLES, ROLLUPS, SCHEMA_VERSION, ddl
 
 
 class SQLiteStore(Store):
@@ -60,7 +60,7 @@ class SQLiteStore(Store):
     def _upgrade(self, version: int) -> None:
         """Bring an older store to SCHEMA_VERSION (inside the migration transaction).
 
-        Version 1 had no `cube`: events committed before the upgrade are missing from it,
+        Version 1 had no cube tables: events committed before the upgrade are missing from them,
         which `meta.cube_partial` records so that readers can say so.
         """
         if version < 2 and self._db.execute("SELECT 1 FROM windows LIMIT 1").fetchone() is not None:
@@ -78,6 +78,10 @@ class SQLiteStore(Store):
                         frame = getattr(deltas, table)
                         if frame.height:
                             db.executemany(sql.additive_upsert(table), frame.iter_rows())
+                    for table, (source, _, _) in ROLLUPS.items():
+                        frame = getattr(deltas, source)
+                        if frame.height:
+                            db.executemany(sql.rollup_upsert(table), frame.iter_rows())
                     if deltas.sessions.height:
                         db.executemany(sql.SESSIONS_UPSERT, deltas.sessions.iter_rows())
                     if deltas.users.height:
