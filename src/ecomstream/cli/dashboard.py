@@ -9,7 +9,7 @@ import click
 from ecomstream.cli.options import dashboard_options, store_option
 from ecomstream.cli.run import make_spec, processor_options, source_options
 from ecomstream.cli.serve import serve
-from ecomstream.dashboard.app import DashboardSettings
+from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.errors import ConfigError
 from ecomstream.pipeline.embedded import EmbeddedPipeline
 from ecomstream.processor.loop import ProcessorSettings

@@ -11,7 +11,7 @@ import click
 from ecomstream.cli.live_view import LiveView
 from ecomstream.cli.options import dashboard_options, option, store_option
 from ecomstream.cli.serve import serve
-from ecomstream.dashboard.app import DashboardSettings
+from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.pipeline.embedded import EmbeddedPipeline, SourceSpec
 from ecomstream.processor.loop import ProcessorSettings
 from ecomstream.sources.pacing import Pace
@@ -135,3 +135,4 @@ def run_command(sources, rate, speed, time_mode, seed, limit, batch_size, batch_
                 f"{stats.duplicates:,} already committed; store {opened.url}",
                 err=True,
             )
+

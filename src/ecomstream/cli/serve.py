@@ -13,8 +13,7 @@ import threading
 
 import click
 
-from ecomstream.dashboard.app import DashboardSettings
-from ecomstream.dashboard.server import DashboardServer
+from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.pipeline.embedded import EmbeddedPipeline
 
 JOIN_TIMEOUT_S = 30.0
@@ -22,6 +21,8 @@ JOIN_TIMEOUT_S = 30.0
 
 def serve(settings: DashboardSettings, pipeline: EmbeddedPipeline | None = None) -> None:
     """Serve until Ctrl-C (or until the pipeline fails); the pipeline, if any, runs meanwhile."""
+    from ecomstream.dashboard.server import DashboardServer  # the web stack, only when serving
+
     server = DashboardServer(settings)  # binds now: a busy port fails before anything starts
     failures: list[BaseException] = []
     stopping = threading.Event()

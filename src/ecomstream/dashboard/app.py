@@ -14,20 +14,10 @@ from ecomstream.api.gate import Gate
 from ecomstream.dashboard import callbacks
 from ecomstream.dashboard.data import LiveData
 from ecomstream.dashboard.layout import layout
+from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.store import open_store
 
 ANY_ADDRESS = {"0.0.0.0", "::", ""}
-
-
-@dataclass(frozen=True, slots=True)
-class DashboardSettings:
-    """How the dashboard is served."""
-
-    store_url: str
-    host: str = "127.0.0.1"
-    port: int = 8050
-    token: str | None = None
-    refresh_ms: int = 1_000
 
 
 @dataclass(slots=True)

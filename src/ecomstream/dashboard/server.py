@@ -6,7 +6,8 @@ import socket
 
 import uvicorn
 
-from ecomstream.dashboard.app import DashboardSettings, WebApp, create_app
+from ecomstream.dashboard.app import WebApp, create_app
+from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.errors import ConfigError
 
 

@@ -30,6 +30,9 @@ CUBE_KEYS = ("minute", "brand", "category")
 CUBE_SECONDS = 60
 """Time grain of the cube: brand x category counts per whole UTC minute."""
 
+HOUR_SECONDS = 3_600
+"""Time grain of the hourly cube, the cube summed per whole UTC hour."""
+
 
 def summed_by(frame: pl.DataFrame, key: str | tuple[str, ...]) -> pl.DataFrame:
     keys = [key] if isinstance(key, str) else list(key)
@@ -81,6 +84,12 @@ class Deltas:
             counters=self.counters + other.counters,
             cube=summed_by(concat(self.cube, other.cube), CUBE_KEYS),
         )
+
+    @property
+    def cube_hours(self) -> pl.DataFrame:
+        """The cube summed per whole hour (hour, brand, category, counts): long ranges read these."""
+        hours = self.cube.with_columns(pl.col("minute") // HOUR_SECONDS * HOUR_SECONDS)
+        return summed_by(hours, CUBE_KEYS).rename({"minute": "hour"})
 
     @property
     def events(self) -> int:

@@ -5,7 +5,7 @@ Statements use `?` placeholders; a store for another paramstyle translates them.
 
 from __future__ import annotations
 
-from ecomstream.store.schema import ADDITIVE_TABLES, COUNT_COLUMNS, ROLLUPS
+from ecomstream.store.schema import ADDITIVE_TABLES, COUNT_COLUMNS
 
 
 def additive_upsert(table: str) -> str:
@@ -17,19 +17,6 @@ def additive_upsert(table: str) -> str:
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
         f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sums}"
-    )
-
-
-def rollup_upsert(table: str) -> str:
-    """Add rows of the rollup's source table (same parameters) to the rollup, time rounded down."""
-    source, time_column, grain = ROLLUPS[table]
-    keys = ADDITIVE_TABLES[source]
-    columns = (time_column, *keys[1:], *COUNT_COLUMNS)
-    marks = ", ".join([f"? / {grain:d} * {grain:d}", *("?" for _ in columns[1:])])
-    sums = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_COLUMNS)
-    conflict = ", ".join((time_column, *keys[1:]))
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT ({conflict}) DO UPDATE SET {sums}"
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from ecomstream.errors import StoreError
 from ecomstream.store import sql
 from ecomstream.store.base import Commit, Store
-from ecomstream.store.schema import ADDITIVE_TABLES, ROLLUPS, SCHEMA_VERSION, ddl
+from ecomstream.store.schema import ADDITIVE_TABLES, SCHEMA_VERSION, ddl
 
 
 class SQLiteStore(Store):
@@ -78,10 +78,6 @@ class SQLiteStore(Store):
                         frame = getattr(deltas, table)
                         if frame.height:
                             db.executemany(sql.additive_upsert(table), frame.iter_rows())
-                    for table, (source, _, _) in ROLLUPS.items():
-                        frame = getattr(deltas, source)
-                        if frame.height:
-                            db.executemany(sql.rollup_upsert(table), frame.iter_rows())
                     if deltas.sessions.height:
                         db.executemany(sql.SESSIONS_UPSERT, deltas.sessions.iter_rows())
                     if deltas.users.height:
