@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from ecomstream.cli.main import cli
 from tests.conftest import SHARED_FILES
 from tests.dashboard.conftest import ARTIFACTS
 from tests.dashboard.pagekit import kpis, open_dashboard
@@ -49,13 +52,26 @@ def test_demo_stops_cleanly_and_continues(shared_data: Path, tmp_path: Path) -> 
     assert_same_report(report_of(url), expected)
 
 
-def test_run_serves_the_dashboard_beside_the_pipeline(shared_data: Path, tmp_path: Path) -> None:
+def test_run_serves_the_dashboard_while_the_pipeline_runs(shared_data: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'run.db'}"
     path = str(shared_data / SHARED_FILES[3])
-    with serving("run", "--source", path, "--store", url, log=tmp_path / "run.log") as served:
-        _wait(lambda: "source finished" in served.log.read_text(), "the end of the source", served)
-        assert served.get("/api/totals").json()["events"] == report_of(url)["events"] > 0
-        assert served.stop() == 0
+    with serving("run", "--source", path, "--rate", "600", "--store", url, log=tmp_path / "run.log") as served:
+        _wait(lambda: served.get("/api/totals").json()["events"] > 0, "events on the page's API", served)
+        assert served.process.wait(30) == 0  # a finite source ends the run, dashboard included
+    assert "source finished" in served.log.read_text()
+    assert report_of(url)["events"] == reference_report(data_lines(shared_data / SHARED_FILES[3]))["events"]
+
+
+def test_run_without_its_port_still_runs_the_pipeline(shared_data: Path, store_url: str) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        result = CliRunner().invoke(cli, ["run", "--source", str(shared_data / SHARED_FILES[3]), "--store", store_url,
+                                          "--port", port, "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "running without the dashboard" in result.stderr and "pass another --port" in result.stderr
+    assert report_of(store_url)["events"] > 0
 
 
 @pytest.mark.browser
@@ -65,10 +81,12 @@ def test_live_demo_page(page: Any, shared_data: Path, tmp_path: Path) -> None:
     path = str(shared_data / SHARED_FILES[0])
     with serving("demo", "--source", path, "--rate", "400", "--store", url, log=tmp_path / "demo.log") as served:
         open_dashboard(page, served)
-        page.click("#range input[value='5m']")
         page.wait_for_function("() => document.querySelector('#status-running').innerText.includes('running')")
         seen = kpis(page)["events"] or 0
         _wait(lambda: (kpis(page)["events"] or 0) > seen + 2_000, "the page to follow the stream", served)
+        page.click("#range input[value='5m']")
+        page.wait_for_function("() => !document.querySelector('#filter-span').innerText.includes('the first event')")
+        page.wait_for_timeout(2_000)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
         assert page.dialogs == [] and page.errors == []

@@ -8,7 +8,7 @@ import click
 
 from ecomstream.cli.options import dashboard_options, store_option
 from ecomstream.cli.run import make_spec, processor_options, source_options
-from ecomstream.cli.serve import serve
+from ecomstream.cli.serve import open_server, serve
 from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.errors import ConfigError
 from ecomstream.pipeline.embedded import EmbeddedPipeline
@@ -26,7 +26,7 @@ def dashboard_command(store: str, host: str, port: int, token: str | None, refre
     """Serve the live dashboard and the JSON API for a store that other processes fill."""
     with open_store(store) as opened:  # fails early, with a clear message, on a bad store
         url = opened.url
-    serve(DashboardSettings(url, host, port, token, refresh_ms))
+    serve(open_server(DashboardSettings(url, host, port, token, refresh_ms)))
 
 
 @click.command("demo")
@@ -48,4 +48,4 @@ def demo_command(sources, rate, speed, time_mode, seed, limit, batch_size, batch
     settings = ProcessorSettings(max_rows=batch_size, max_wait_ms=batch_wait_ms, lateness_s=lateness)
     with open_store(store) as opened:
         pipeline = EmbeddedPipeline(opened, spec, settings)
-        serve(DashboardSettings(opened.url, host, port, token, refresh_ms), pipeline)
+        serve(open_server(DashboardSettings(opened.url, host, port, token, refresh_ms)), pipeline)

@@ -10,8 +10,9 @@ import click
 
 from ecomstream.cli.live_view import LiveView
 from ecomstream.cli.options import dashboard_options, option, store_option
-from ecomstream.cli.serve import serve
+from ecomstream.cli.serve import open_server, serve
 from ecomstream.dashboard.settings import DashboardSettings
+from ecomstream.errors import ConfigError
 from ecomstream.pipeline.embedded import EmbeddedPipeline, SourceSpec
 from ecomstream.processor.loop import ProcessorSettings
 from ecomstream.sources.pacing import Pace
@@ -116,18 +117,25 @@ def run_command(sources, rate, speed, time_mode, seed, limit, batch_size, batch_
                 no_dashboard, host, port, token, refresh_ms, quiet) -> None:  # fmt: skip
     """Run the embedded pipeline: sources -> memory bus -> processor -> store.
 
-    With --no-dashboard, file sources end the run once read and committed (exit 0); run
-    the same command again after a crash and it resumes where it committed. Otherwise the
-    dashboard serves beside the pipeline (and after it, for files) until Ctrl-C.
+    File sources end the run once read and committed (exit 0); run the same command again
+    after a crash and it resumes where it committed. The dashboard serves beside the
+    pipeline while it runs (not with --no-dashboard, nor when its port is busy: a warning
+    says so); `ecomstream dashboard` serves a store alone.
     """
     spec = make_spec(sources, rate, speed, time_mode, seed, limit)
     settings = ProcessorSettings(max_rows=batch_size, max_wait_ms=batch_wait_ms, lateness_s=lateness)
     with open_store(store) as opened:
         pipeline = EmbeddedPipeline(opened, spec, settings)
+        server = None
         if not no_dashboard:
-            serve(DashboardSettings(opened.url, host, port, token, refresh_ms), pipeline)
-            return
-        run_with_view(pipeline, quiet)
+            try:
+                server = open_server(DashboardSettings(opened.url, host, port, token, refresh_ms))
+            except ConfigError as err:  # the pipeline matters more than its page
+                click.echo(f"warning: running without the dashboard: {err}", err=True)
+        if server is not None:
+            serve(server, pipeline, keep_serving=False)
+        else:
+            run_with_view(pipeline, quiet)
         if not quiet:
             stats = pipeline.stats
             click.echo(

@@ -3,27 +3,37 @@
 The web server runs in the main thread (it owns SIGINT/SIGTERM); the pipeline runs in a
 background thread. Ctrl-C stops the server, then the pipeline, which commits what it
 holds and marks itself stopped in the store. If the pipeline fails, the server stops
-too and the error is raised here.
+too and the error is raised here. When the source ends, `demo` keeps serving and `run`
+stops (so scripts that run a file still end).
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from typing import TYPE_CHECKING
 
 import click
 
 from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.pipeline.embedded import EmbeddedPipeline
 
+if TYPE_CHECKING:
+    from ecomstream.dashboard.server import DashboardServer
+
 JOIN_TIMEOUT_S = 30.0
 
 
-def serve(settings: DashboardSettings, pipeline: EmbeddedPipeline | None = None) -> None:
-    """Serve until Ctrl-C (or until the pipeline fails); the pipeline, if any, runs meanwhile."""
+def open_server(settings: DashboardSettings) -> DashboardServer:
+    """The dashboard server, its port bound (a busy port raises ConfigError before anything starts)."""
     from ecomstream.dashboard.server import DashboardServer  # the web stack, only when serving
 
-    server = DashboardServer(settings)  # binds now: a busy port fails before anything starts
+    return DashboardServer(settings)
+
+
+def serve(server: DashboardServer, pipeline: EmbeddedPipeline | None = None, keep_serving: bool = True) -> None:
+    """Serve until Ctrl-C, the pipeline's failure or (unless `keep_serving`) the end of its source."""
+    settings = server.settings
     failures: list[BaseException] = []
     stopping = threading.Event()
 
@@ -35,12 +45,14 @@ def serve(settings: DashboardSettings, pipeline: EmbeddedPipeline | None = None)
             failures.append(err)
             server.stop()
             return
-        if not stopping.is_set():
-            click.echo(
-                f"source finished: {stats.accepted:,} accepted, {stats.rejected:,} rejected; "
-                "the dashboard keeps serving (Ctrl-C to stop)",
-                err=True,
-            )
+        if stopping.is_set():
+            return
+        done = f"source finished: {stats.accepted:,} accepted, {stats.rejected:,} rejected"
+        if keep_serving:
+            click.echo(f"{done}; the dashboard keeps serving (Ctrl-C to stop)", err=True)
+        else:
+            click.echo(f"{done}; stopping (ecomstream dashboard serves the store alone)", err=True)
+            server.stop()
 
     worker = threading.Thread(target=work, name="ecomstream-pipeline", daemon=True) if pipeline else None
 
