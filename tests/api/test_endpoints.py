@@ -136,3 +136,22 @@ def test_safe_headers_and_host_check(server: Served) -> None:
     assert server.get("/api/health", {"Host": "attacker.example"}).status == 400
     page = server.get("/")
     assert page.status == 200 and b"react-entry-point" in page.body
+
+
+def test_keep_alive_answers_are_not_held_by_nagle(server: Served) -> None:
+    """A response in two writes must not wait ~40 ms for a delayed ACK (TCP_NODELAY on)."""
+    import http.client
+    import statistics
+    import time
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    took = []
+    for _ in range(20):
+        started = time.perf_counter()
+        connection.request("GET", "/api/health")
+        connection.getresponse().read()
+        took.append(time.perf_counter() - started)
+    connection.close()
+    assert statistics.median(took) < 0.025, took
