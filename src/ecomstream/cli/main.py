@@ -7,6 +7,7 @@ import sys
 import click
 
 from ecomstream import __version__
+from ecomstream.cli.bench import bench_command
 from ecomstream.cli.report import rejects_command, report_command
 from ecomstream.cli.run import run_command
 from ecomstream.errors import EcomstreamError
@@ -21,6 +22,7 @@ def cli() -> None:
 cli.add_command(run_command)
 cli.add_command(report_command)
 cli.add_command(rejects_command)
+cli.add_command(bench_command)
 
 
 def main() -> None:

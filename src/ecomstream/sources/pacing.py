@@ -82,9 +82,7 @@ def split(batch: RawBatch, rows: int) -> Iterator[RawBatch]:
     seq = batch.first_seq
     for index, (payload, count) in enumerate(zip(payloads, counts, strict=True)):
         last = batch.last_in_source and index == len(counts) - 1
-        yield RawBatch(
-            batch.source, seq, count, **payload, time_shift_us=batch.time_shift_us, last_in_source=last
-        )
+        yield RawBatch(batch.source, seq, count, **payload, time_shift_us=batch.time_shift_us, last_in_source=last)
         seq += count
 
 
