@@ -7,6 +7,7 @@
 #   scripts/kafka-local.sh start     # prints "bootstrap=127.0.0.1:PORT" as its last stdout line
 #   scripts/kafka-local.sh stop      # SIGTERM, wait, SIGKILL; exit 0 if not running
 #   scripts/kafka-local.sh restart   # stop + start, same port and data
+#   scripts/kafka-local.sh kill      # SIGKILL (crash), keeps port and data; 'start' recovers
 #   scripts/kafka-local.sh status    # exit 0 and print bootstrap line if running, exit 3 if not
 #   scripts/kafka-local.sh fetch     # only download the jars into the cache
 #   scripts/kafka-local.sh topics ARGS...   # org.apache.kafka.tools.TopicCommand against the broker
@@ -246,6 +247,10 @@ transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# after a crash (SIGKILL) the node cannot re-register until its old broker
+# session expires (default 9s): keep that short for crash/restart tests
+broker.heartbeat.interval.ms=500
+broker.session.timeout.ms=4000
 # small machine (2 cores shared with the tests)
 num.network.threads=2
 num.io.threads=4
@@ -357,6 +362,17 @@ stop() {
   exec 9>&-
 }
 
+# SIGKILL, no clean shutdown (for crash tests); data and port are kept.
+kill_broker() {
+  if [[ ! -d "$STATE" ]] || ! pid_alive; then rm -f "$PID_FILE"; log "not running"; return 0; fi
+  local pid
+  pid="$(cat "$PID_FILE")"
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$PID_FILE"
+  log "killed pid $pid"
+}
+
 status() {
   if pid_alive && probe "$(cat "$STATE/port")"; then
     echo "bootstrap=$HOST:$(cat "$STATE/port")"
@@ -373,6 +389,7 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
+  kill) kill_broker ;;
   status) status ;;
   fetch) fetch ;;
   topics)
@@ -381,5 +398,5 @@ case "$cmd" in
       org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$(cat "$STATE/port")" "$@" ;;
   logs) tail -n "${1:-100}" "$LOG_DIR/server.log" ;;
   clean) stop; rm -rf "$STATE"; log "removed $STATE" ;;
-  *) echo "usage: $0 {start|stop|restart|status|fetch|topics ARGS|logs [N]|clean}" >&2; exit 2 ;;
+  *) echo "usage: $0 {start|stop|restart|kill|status|fetch|topics ARGS|logs [N]|clean}" >&2; exit 2 ;;
 esac

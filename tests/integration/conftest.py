@@ -3,7 +3,8 @@
 Session-scoped fixtures (each pytest-xdist worker gets its own servers):
 
 * ``kafka_broker``    -> :class:`KafkaBroker` (``.bootstrap``, ``.stop()``, ``.start()``,
-                         ``.restart()``, ``with broker.stopped(): ...``) for broker-restart tests
+                         ``.restart()``, ``.kill()``, ``with broker.stopped(): ...``) for
+                         broker-restart and crash tests
 * ``kafka_bootstrap`` -> ``"127.0.0.1:PORT"``
 * ``postgres_url``    -> ``"postgresql://postgres@127.0.0.1:PORT/ecomstream"``
 
@@ -102,6 +103,10 @@ class KafkaBroker:
     def restart(self) -> str:
         self.stop()
         return self.start()
+
+    def kill(self) -> None:
+        """SIGKILL the broker (a crash); ``start()`` recovers it on the same port with its data."""
+        self._run("kill")
 
     def clean(self) -> None:
         self._run("clean")
