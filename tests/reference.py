@@ -239,7 +239,7 @@ def reference_report(lines: list[bytes], lateness_s: float = 2.0) -> dict[str, A
                 for p, r in sorted(product_revenue.items(), key=lambda i: (-i[1], i[0]))[:10]
                 if r > 0
             ],
-        },  # fmt: skip
+        },
         "price_bands": bands,
         "completeness": {name: ratio(present[name], received) for name in FIELDS},
         "rejected": rejected,

@@ -71,9 +71,7 @@ def test_kafka_produce_and_consume(kafka_bootstrap: str, protocol: str) -> None:
     topic = _create_topic(kafka_bootstrap, partitions=2)
     producer = ck.Producer({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True})
     reports = []
-    producer.produce(
-        topic, key=b"user-1", value=b'{"event":"view"}', on_delivery=lambda e, m: reports.append(e)
-    )
+    producer.produce(topic, key=b"user-1", value=b'{"event":"view"}', on_delivery=lambda e, m: reports.append(e))
     assert producer.flush(30) == 0
     assert reports == [None]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from functools import reduce
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def events(shared_data: Path) -> pl.DataFrame:
 @given(cuts=st.lists(st.integers(min_value=0, max_value=ROWS), max_size=12))
 def test_merged_batches_equal_one_pass(events: pl.DataFrame, cuts: list[int]) -> None:
     bounds = sorted({0, *cuts, events.height})
-    parts = [events.slice(a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [events.slice(a, b - a) for a, b in itertools.pairwise(bounds)]
     merged = reduce(lambda acc, part: acc + aggregate(part), parts, empty_deltas())
     assert merged.equals(aggregate(events))
 

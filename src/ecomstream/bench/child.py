@@ -37,10 +37,7 @@ def pipeline(store_url: str, paths: list[Path]) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> None:
-    if argv[0] == "parse":
-        result = parse(Path(argv[1]))
-    else:
-        result = pipeline(argv[1], [Path(p) for p in argv[2:]])
+    result = parse(Path(argv[1])) if argv[0] == "parse" else pipeline(argv[1], [Path(p) for p in argv[2:]])
     print(json.dumps(result))
 
 

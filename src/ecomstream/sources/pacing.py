@@ -7,6 +7,7 @@ stream looks live: small batches often, not large ones rarely.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -70,7 +71,7 @@ def split(batch: RawBatch, rows: int) -> Iterator[RawBatch]:
         buf = np.frombuffer(batch.csv, dtype=np.uint8)
         ends = np.flatnonzero(buf == 10) + 1
         bounds = [0, *(int(ends[i - 1]) for i in range(rows, batch.count, rows)), len(batch.csv)]
-        pieces = [batch.csv[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+        pieces = [batch.csv[a:b] for a, b in itertools.pairwise(bounds)]
         payloads = [{"csv": p} for p in pieces]
         counts = [p.count(b"\n") for p in pieces]
     elif batch.frame is not None:
