@@ -32,7 +32,7 @@ TYPED_SCHEMA = {
     "user_id": pl.Int64,
 }
 """The fast path's column types; unparsable numbers become null."""
-_COMMA, _NEWLINE, _QUOTE = 44, 10, b'"'
+_NEWLINE, _QUOTE = 10, b'"'
 
 
 @dataclass(slots=True)
@@ -44,7 +44,7 @@ class Decoded:
     `pre_reason` (String: `malformed`, `too_large` or null)."""
     raw: RawLookup
     needs_strip: bool = True
-    """False when no field can have surrounding white space (checked on the bytes)."""
+    """False when no field can have surrounding white space."""
     time_shift_us: int = 0
     typed: bool = False
     """True when `fields` has TYPED_SCHEMA (CSV fast path) rather than all strings."""
@@ -109,21 +109,6 @@ def decode(batch: RawBatch) -> Decoded:
     return Decoded(fields, raw, needs_strip, batch.time_shift_us, typed)
 
 
-def _may_need_strip(buf: np.ndarray) -> bool:
-    """Whether some field may start or end with white space (a space or tab next to a
-    separator, a line end or the chunk's edges)."""
-    if (buf == 9).any():
-        return True
-    spaces = np.flatnonzero(buf == 32)
-    if spaces.size == 0:
-        return False
-    if spaces[0] == 0 or spaces[-1] == buf.size - 1:
-        return True
-    before, after = buf[spaces - 1], buf[spaces + 1]
-    edge = (before == _COMMA) | (before == _NEWLINE) | (after == _COMMA) | (after == _NEWLINE) | (after == 13)
-    return bool(edge.any())
-
-
 def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
     """Decode CSV data lines (no header): fields, raw records, whether fields may need
     trimming, and whether the fields are typed (fast path) or all strings (slow path)."""
@@ -152,7 +137,7 @@ def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
         .otherwise(pl.lit(None, pl.String))
     )
     fields = fields.with_columns(pre.alias("pre_reason"))
-    return fields, RawLookup(lines=lines), _may_need_strip(np.frombuffer(data, dtype=np.uint8)), True
+    return fields, RawLookup(lines=lines), True, True
 
 
 def _decode_csv_slow(data: bytes) -> tuple[pl.DataFrame, RawLookup]:

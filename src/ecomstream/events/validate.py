@@ -111,7 +111,7 @@ def _accepted_columns() -> list[pl.Expr | str]:
     ]
 
 
-_TEXT_FIELDS = ("event_time", "event_type", "category_code", "brand", "user_session")
+_TEXT_FIELDS = ("category_code", "brand", "user_session")
 
 
 def _validate_typed(decoded: Decoded) -> Validated:
