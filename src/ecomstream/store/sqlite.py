@@ -29,7 +29,7 @@ class SQLiteStore(Store):
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA cache_size=-65536")
             self._migrate()
-        except sqlite3.Error as err:
+        except (sqlite3.Error, OSError) as err:
             msg = f"cannot open the SQLite store at {self.path}: {err}; check the path and its permissions"
             raise StoreError(msg) from err
 
