@@ -66,11 +66,11 @@ def test_json_messages_decode_numbers_and_strings() -> None:
                 "user_id": "9",
                 "user_session": "s",
             }
-        ),  # fmt: skip
+        ),
         b"not json",
         orjson.dumps(
             {"event_time": "2019-10-01T00:00:01Z", "event_type": "view", "product_id": True, "price": 1, "user_id": 1}
-        ),  # fmt: skip
+        ),
     ]
     batch = RawBatch("k", 1, 3, messages=messages, seqs=[10, 11, 12], sources=["a", "a", "b"])
     result = validate(decode(batch))
