@@ -35,7 +35,7 @@ def test_rate_spreads_events_evenly() -> None:
 def test_speed_follows_the_original_gaps() -> None:
     clock = FakeClock()
     times = []
-    for piece in paced(iter([csv_batch([0, 0, 10, 30])]), Pace(speed=10), clock, clock.sleep):
+    for _piece in paced(iter([csv_batch([0, 0, 10, 30])]), Pace(speed=10), clock, clock.sleep):
         times.append(clock.now)
     assert times[0] == 0.0
     assert abs(times[-1] - 3.0) < 1e-6  # 30 s of event time at 10x
