@@ -52,10 +52,10 @@ def aggregate(events: pl.DataFrame) -> Deltas:
     sums = _type_sums()
     frames = pl.collect_all(
         [
-            lazy.group_by("window").agg(sums).sort("window"),
+            lazy.group_by("window").agg(sums),
             lazy.group_by("brand").agg(sums),
             lazy.group_by("category_code").agg(sums),
-            lazy.group_by("product_id").agg(sums).sort("product_id"),
+            lazy.group_by("product_id").agg(sums),
             lazy.filter(pl.col("user_session").is_not_null())
             .group_by("user_session")
             .agg(
@@ -63,9 +63,8 @@ def aggregate(events: pl.DataFrame) -> Deltas:
                 .replace_strict(list(range(len(EVENT_TYPES))), [FLAG[t] for t in EVENT_TYPES], return_dtype=pl.Int64)
                 .bitwise_or()
                 .alias("flags")
-            )
-            .sort("user_session"),
-            lazy.select(pl.col("user_id").unique().sort()),
+            ),
+            lazy.select(pl.col("user_id").unique()),
         ]
     )
     windows, raw_brands, raw_categories, products, sessions, users = frames

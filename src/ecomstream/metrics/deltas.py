@@ -26,12 +26,12 @@ _COUNTS = [pl.col(name).cast(pl.Int64) for name in (*TYPE_COLUMNS, "revenue_micr
 
 
 def summed_by(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    return frame.group_by(key).agg(pl.col(c).sum() for c in frame.columns if c != key).sort(key)
+    return frame.group_by(key).agg(pl.col(c).sum() for c in frame.columns if c != key)
 
 
 @dataclass(slots=True)
 class Deltas:
-    """What a set of events adds to the metrics. Frames are keyed and sorted by key."""
+    """What a set of events adds to the metrics. Frames have one row per key, in no order."""
 
     windows: pl.DataFrame
     """window (epoch s), view, cart, remove_from_cart, purchase, revenue_micros."""
@@ -57,11 +57,8 @@ class Deltas:
             brands=summed_by(concat(self.brands, other.brands), "brand"),
             categories=summed_by(concat(self.categories, other.categories), "category"),
             products=summed_by(concat(self.products, other.products), "product_id"),
-            sessions=concat(self.sessions, other.sessions)
-            .group_by("user_session")
-            .agg(pl.col("flags").bitwise_or())
-            .sort("user_session"),
-            users=concat(self.users, other.users).unique().sort("user_id"),
+            sessions=concat(self.sessions, other.sessions).group_by("user_session").agg(pl.col("flags").bitwise_or()),
+            users=concat(self.users, other.users).unique(),
             counters=self.counters + other.counters,
         )
 
@@ -73,7 +70,11 @@ class Deltas:
         return int(self.windows.select(pl.sum_horizontal(*TYPE_COLUMNS).sum()).item())
 
     def equals(self, other: Deltas) -> bool:
-        """Field-by-field equality (frames compared as sorted tables)."""
+        """Field-by-field equality (frames compared as tables sorted by their key)."""
+
+        def by_key(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.sort(frame.columns[0])
+
         pairs = [
             (self.windows, other.windows),
             (self.brands, other.brands),
@@ -82,5 +83,5 @@ class Deltas:
             (self.sessions, other.sessions),
             (self.users, other.users),
         ]
-        same_frames = all(a.equals(b) for a, b in pairs)
+        same_frames = all(by_key(a).equals(by_key(b)) for a, b in pairs)
         return same_frames and +self.counters == +other.counters
