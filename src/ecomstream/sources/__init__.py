@@ -1,0 +1,1 @@
+"""Sources of events: files (CSV, gzip CSV, Parquet) and the synthetic generator."""
