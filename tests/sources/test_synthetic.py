@@ -146,7 +146,7 @@ def test_event_mix_matches_the_profile(figures, profile):
     assert share["cart"] == pytest.approx(real["cart"], rel=0.1)
     assert share["purchase"] == pytest.approx(real["purchase"], rel=0.1)
     assert share["remove_from_cart"] / share["cart"] == pytest.approx(removes, abs=0.05)
-    assert share["view"] == pytest.approx(1 - sum(v for k, v in share.items() if k != "view"))
+    assert share["view"] == pytest.approx(1 - sum(v for k, v in share.items() if k != "view"), abs=1e-4)
     assert share["view"] == pytest.approx(real["view"] - real["cart"] * removes, abs=0.003)
 
 
@@ -173,6 +173,17 @@ def test_browsing_and_catalogue_match_the_profile(figures, profile):
         real["category_code_missing_share"], abs=0.03
     )
     assert figures["mean_price"]["view"] == pytest.approx(real["mean_price"]["view"], rel=0.1)
+    assert figures["mean_price"]["cart"] == pytest.approx(real["mean_price"]["cart"], rel=0.15)
+    for q in ("p10", "p50", "p90"):
+        assert figures["view_price_quantiles"][q] == pytest.approx(real["view_price_quantiles"][q], rel=0.12)
+
+
+def test_brand_and_category_shares_match_the_profile(figures, profile):
+    real = profile.targets
+    for brand, share in list(real["brand_share"].items())[:5]:
+        assert figures["brand_share"].get(brand, 0.0) == pytest.approx(share, rel=0.15), brand
+    for category, share in list(real["category_share"].items())[:5]:
+        assert figures["category_share"].get(category, 0.0) == pytest.approx(share, rel=0.1), category
 
 
 def test_products_keep_their_attributes(sample):

@@ -122,12 +122,33 @@ def build_catalogue(profile: GeneratorProfile) -> Catalogue:
         category=category,
         cart_propensity=carting,
         purchase_propensity=buying,
-        tables=tuple(_alias(w) for w in (weight, weight * carting, weight * buying)),
+        tables=tuple(_alias(w) for w in _intent_weights(profile, weight, carting, buying)),
         in_category=in_category,
         cat_first=cat_first,
         cat_end=cat_end,
         text=_texts(profile, ids, category, brand, cents),
     )
+
+
+def _intent_weights(
+    profile: GeneratorProfile, weight: np.ndarray, carting: np.ndarray, buying: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Where sessions start browsing, by intent (browse, cart, purchase only).
+
+    Carting and buying sessions start where carts and purchases are common; browsing
+    sessions make up for it, so that all views together keep the real view shares.
+    """
+    views, carts, purchases = profile.shapes.T
+    w = profile.shape_weights
+    total = float(views @ w)
+    share_cart = float(views[carts > 0] @ w[carts > 0]) / total
+    share_buy = float(views[(carts == 0) & (purchases > 0)] @ w[(carts == 0) & (purchases > 0)]) / total
+    target = weight / weight.sum()
+    cart_w, buy_w = weight * carting, weight * buying
+    cart_w, buy_w = cart_w / cart_w.sum(), buy_w / buy_w.sum()
+    browse = target - share_cart * cart_w - share_buy * buy_w
+    browse = np.maximum(browse, 0.05 * target)
+    return browse, cart_w, buy_w
 
 
 def _texts(

@@ -33,7 +33,8 @@ def prepare(frame: pl.DataFrame, part: str | None = None) -> pl.DataFrame:
 
 
 def describe(df: pl.DataFrame) -> dict[str, Any]:
-    """Event mix, funnel, session lengths, gaps, browsing and missing shares of `prepare`d rows.
+    """Event mix, funnel, session lengths, gaps, browsing, brand and category shares (of
+    views) and missing shares of `prepare`d rows.
 
     `repeat_view_share`: views after a session's first that show a product the session
     viewed before. `category_stay_share`: views after the first, of a product new to the
@@ -79,13 +80,26 @@ def describe(df: pl.DataFrame) -> dict[str, Any]:
             t: _round(p, 2)
             for t, p in df.group_by("event_type").agg(pl.col("p").mean()).sort("event_type").iter_rows()
         },
+        "view_price_quantiles": {
+            f"p{round(q * 100)}": _round(all_views["p"].quantile(q), 2) for q in (0.1, 0.25, 0.5, 0.75, 0.9)
+        },
         "mean_gap_s": _round(gaps.mean(), 2),
         "repeat_view_share": _round((later["seen"] > 0).mean()),
         "category_stay_share": _round((fresh["category_id"] == fresh["previous"]).mean()),
         "modal_category_share": _round(modal["top"].sum() / max(modal["all"].sum(), 1)),
+        "brand_share": _top_shares(all_views["brand"].replace("", "(unknown)")),
+        "category_share": _top_shares(
+            all_views["category_code"].str.split(".").list.first().replace("", "(unknown)")
+        ),
         "distinct_products": df["product_id"].n_unique(),
         "distinct_brands": df["brand"].n_unique(),
     }
+
+
+def _top_shares(values: pl.Series, top: int = 8) -> dict[str, float]:
+    """Shares of the `top` most frequent values."""
+    counts = values.value_counts(sort=True, name="n").head(top)
+    return {str(v): _round(n / max(len(values), 1)) for v, n in counts.iter_rows()}
 
 
 def window_repeat_share(df: pl.DataFrame) -> float:
