@@ -243,7 +243,8 @@ def _users(
     lag_us = np.where(short, lag_short, lag_long) * 1e6 * plan.time_scale
     moment = starts - lag_us.astype(np.int64) - plan.start_us
     block = np.maximum(moment // plan.width_us, -plan.user_reach)
-    slot = np.clip((moment - block * plan.width_us) * m // plan.width_us, 0, m - 1)
+    within = (moment - block * plan.width_us) / plan.width_us
+    slot = np.clip((within * m).astype(np.int64), 0, m - 1)
     block[is_new] = j
     slot[is_new] = np.cumsum(is_new)[is_new] - 1
     return USER_ID_BASE + (block + plan.user_reach) * m + slot
