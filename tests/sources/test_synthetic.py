@@ -155,9 +155,7 @@ def test_funnel_and_session_lengths_match_the_profile(figures, profile):
     assert figures["sessions_with_cart"] == pytest.approx(real["sessions_with_cart"], rel=0.12)
     assert figures["sessions_with_purchase"] == pytest.approx(real["sessions_with_purchase"], rel=0.1)
     # Removes add about a third of the carts to the real mean length.
-    expected_length = (
-        real["mean_session_length"] + real["event_share"]["cart"] * real["mean_session_length"] / 3
-    )
+    expected_length = real["mean_session_length"] + real["event_share"]["cart"] * real["mean_session_length"] / 3
     assert figures["mean_session_length"] == pytest.approx(expected_length, rel=0.04)
     for k in ("1", "2", "3"):
         assert figures["session_length_share"][k] == pytest.approx(real["session_length_share"][k], abs=0.015)
@@ -169,9 +167,7 @@ def test_browsing_and_catalogue_match_the_profile(figures, profile):
     assert figures["repeat_view_share"] == pytest.approx(real["repeat_view_share"], abs=0.02)
     assert figures["category_stay_share"] == pytest.approx(real["category_stay_share"], abs=0.02)
     assert figures["brand_missing_share"] == pytest.approx(real["brand_missing_share"], abs=0.02)
-    assert figures["category_code_missing_share"] == pytest.approx(
-        real["category_code_missing_share"], abs=0.03
-    )
+    assert figures["category_code_missing_share"] == pytest.approx(real["category_code_missing_share"], abs=0.03)
     assert figures["mean_price"]["view"] == pytest.approx(real["mean_price"]["view"], rel=0.1)
     assert figures["mean_price"]["cart"] == pytest.approx(real["mean_price"]["cart"], rel=0.15)
     for q in ("p10", "p50", "p90"):
@@ -187,9 +183,7 @@ def test_brand_and_category_shares_match_the_profile(figures, profile):
 
 
 def test_products_keep_their_attributes(sample):
-    attributes = sample.group_by("product_id").agg(
-        pl.col("category_id", "category_code", "brand", "price").n_unique()
-    )
+    attributes = sample.group_by("product_id").agg(pl.col("category_id", "category_code", "brand", "price").n_unique())
     assert attributes.select(pl.exclude("product_id").max()).row(0) == (1, 1, 1, 1)
     assert (sample["category_id"] == "").sum() == 0
 

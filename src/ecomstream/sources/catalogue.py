@@ -56,9 +56,7 @@ class Catalogue:
         return _draw(*self.in_category, first, self.cat_end[categories] - first, u)
 
 
-def _draw(
-    prob: np.ndarray, alias: np.ndarray, first: np.ndarray, size: np.ndarray, u: np.ndarray
-) -> np.ndarray:
+def _draw(prob: np.ndarray, alias: np.ndarray, first: np.ndarray, size: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Walker's alias method: one uniform per draw, O(1)."""
     x = u * size
     slot = np.minimum(x.astype(np.int64), size - 1)

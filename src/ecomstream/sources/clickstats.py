@@ -21,10 +21,7 @@ def prepare(frame: pl.DataFrame, part: str | None = None) -> pl.DataFrame:
         frame.with_columns(pl.col(c).fill_null("") for c in frame.columns if frame.schema[c] == pl.String)
         .with_row_index("row")
         .with_columns(
-            pl.col("event_time")
-            .str.strptime(pl.Datetime("us", "UTC"), _TIME_FORMAT)
-            .dt.epoch("s")
-            .alias("t"),
+            pl.col("event_time").str.strptime(pl.Datetime("us", "UTC"), _TIME_FORMAT).dt.epoch("s").alias("t"),
             pl.col("price").cast(pl.Float64).alias("p"),
             (pl.col(part) if part else pl.lit("")).alias("part"),
         )
@@ -69,16 +66,13 @@ def describe(df: pl.DataFrame) -> dict[str, Any]:
         "event_share": {t: _round((df["event_type"] == t).sum() / max(n, 1)) for t in EVENT_TYPES},
         "sessions": per_session.height,
         "mean_session_length": _round(lengths.mean(), 4),
-        "session_length_share": {
-            str(k): _round((lengths == k).sum() / max(len(lengths), 1)) for k in range(1, 6)
-        },
+        "session_length_share": {str(k): _round((lengths == k).sum() / max(len(lengths), 1)) for k in range(1, 6)},
         "sessions_with_cart": _round(per_session["cart"].mean()),
         "sessions_with_purchase": _round(per_session["purchase"].mean()),
         "brand_missing_share": _round((all_views["brand"] == "").mean()),
         "category_code_missing_share": _round((all_views["category_code"] == "").mean()),
         "mean_price": {
-            t: _round(p, 2)
-            for t, p in df.group_by("event_type").agg(pl.col("p").mean()).sort("event_type").iter_rows()
+            t: _round(p, 2) for t, p in df.group_by("event_type").agg(pl.col("p").mean()).sort("event_type").iter_rows()
         },
         "view_price_quantiles": {
             f"p{round(q * 100)}": _round(all_views["p"].quantile(q), 2) for q in (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -88,9 +82,7 @@ def describe(df: pl.DataFrame) -> dict[str, Any]:
         "category_stay_share": _round((fresh["category_id"] == fresh["previous"]).mean()),
         "modal_category_share": _round(modal["top"].sum() / max(modal["all"].sum(), 1)),
         "brand_share": _top_shares(all_views["brand"].replace("", "(unknown)")),
-        "category_share": _top_shares(
-            all_views["category_code"].str.split(".").list.first().replace("", "(unknown)")
-        ),
+        "category_share": _top_shares(all_views["category_code"].str.split(".").list.first().replace("", "(unknown)")),
         "distinct_products": df["product_id"].n_unique(),
         "distinct_brands": df["brand"].n_unique(),
     }

@@ -118,9 +118,7 @@ class Content:
     """One UUID-like text per session of the block."""
 
 
-def make_content(
-    plan: Plan, profile: GeneratorProfile, catalogue: Catalogue, j: int, timing: Timing
-) -> Content:
+def make_content(plan: Plan, profile: GeneratorProfile, catalogue: Catalogue, j: int, timing: Timing) -> Content:
     rng = plan.rng(j, _CONTENT)
     t = timing
     n_events = len(t.times)
@@ -182,9 +180,7 @@ def make_content(
     )
 
 
-def _view_products(
-    rng: np.random.Generator, profile: GeneratorProfile, catalogue: Catalogue, t: Timing
-) -> np.ndarray:
+def _view_products(rng: np.random.Generator, profile: GeneratorProfile, catalogue: Catalogue, t: Timing) -> np.ndarray:
     """Products of the views: browsing within a category, switching now and then, and
     going back to products seen before. Sessions that will cart or buy start (and switch)
     where carts or purchases are common."""
@@ -213,9 +209,7 @@ def _view_products(
     return products[ref]
 
 
-def _weighted_view(
-    rng: np.random.Generator, cw: np.ndarray, first: np.ndarray, count: np.ndarray
-) -> np.ndarray:
+def _weighted_view(rng: np.random.Generator, cw: np.ndarray, first: np.ndarray, count: np.ndarray) -> np.ndarray:
     """For each request, a view index in `[first, first + count)`, by weight (cumulative `cw`)."""
     lo = np.where(first > 0, cw[np.maximum(first - 1, 0)], 0.0)
     hi = cw[first + count - 1]
@@ -223,9 +217,7 @@ def _weighted_view(
     return np.clip(idx, first, first + count - 1)
 
 
-def _users(
-    rng: np.random.Generator, plan: Plan, profile: GeneratorProfile, j: int, starts: np.ndarray
-) -> np.ndarray:
+def _users(rng: np.random.Generator, plan: Plan, profile: GeneratorProfile, j: int, starts: np.ndarray) -> np.ndarray:
     """User ids: `new_per_block` first visits per block, the rest return to earlier users.
 
     New users of block `j` take slots `0..M-1` in start-time order. A return after lag

@@ -181,9 +181,7 @@ class EventGenerator:
             raise RuntimeError(f"window {self._window}: timing and content disagree")
         order = np.argsort(times, kind="stable")
         session_text = pl.concat(sessions).gather(order)
-        frame = _format(
-            self._catalogue, times[order], types[order], products[order], users[order], session_text
-        )
+        frame = _format(self._catalogue, times[order], types[order], products[order], users[order], session_text)
         self._frame = (self._window, frame)
         return frame
 
