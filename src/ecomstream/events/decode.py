@@ -69,9 +69,9 @@ def decode(batch: RawBatch) -> Decoded:
     if batch.csv is not None:
         fields, raw, needs_strip = decode_csv(batch.csv)
     elif batch.frame is not None:
-        fields = batch.frame.select(
-            [pl.col(name).cast(pl.String) for name in FIELDS]
-        ).with_columns(pl.lit(None, pl.String).alias("pre_reason"))
+        fields = batch.frame.select([pl.col(name).cast(pl.String) for name in FIELDS]).with_columns(
+            pl.lit(None, pl.String).alias("pre_reason")
+        )
         raw = RawLookup(frame=fields.select(FIELDS))
     elif batch.messages is not None:
         fields, raw = decode_json(batch.messages)
@@ -149,9 +149,7 @@ def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool]:
     return fields, RawLookup(data=data, starts=starts, ends=ends), _may_need_strip(buf)
 
 
-def _decode_csv_slow(
-    data: bytes, starts: np.ndarray, ends: np.ndarray
-) -> tuple[pl.DataFrame, RawLookup]:
+def _decode_csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray) -> tuple[pl.DataFrame, RawLookup]:
     """Line by line with the `csv` module; a quoted field may span lines."""
     rows: list[list[str | None]] = []
     reasons: list[str | None] = []

@@ -246,6 +246,4 @@ def field_reasons() -> list[pl.Expr]:
 
 def first_reason() -> pl.Expr:
     checked = ("event_time", "event_type", "product_id", "category_id", "price", "user_id")
-    return pl.coalesce(
-        [pl.col("pre_reason")] + [pl.col(f"_why_{name}") for name in checked]
-    ).alias("reason")
+    return pl.coalesce([pl.col("pre_reason")] + [pl.col(f"_why_{name}") for name in checked]).alias("reason")

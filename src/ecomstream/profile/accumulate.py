@@ -5,8 +5,8 @@ the small per-chunk results go into `Tally` tables. What is kept grows with dist
 values only: event seconds, prices, products, brands, categories and category ids (all
 small next to the rows), plus two sets needed for exact figures:
 
-- sessions: one row per distinct (user_session, user_id) with its event count and event
-  types, about 70 bytes each (14 M sessions, a whole REES46 month, would take ~1 GB);
+- sessions: one row per distinct (user_session, user_id, event type) with its event
+  count, about 70 bytes each (14 M sessions, a whole REES46 month, would take ~1 GB);
 - duplicate rows: one 64-bit hash per distinct row of the current file (8 bytes a row,
   up to twice that while merging). Two different rows sharing a hash would count as a
   duplicate: about n²/2⁶⁵, under 10⁻⁴ for 10⁸ rows.
@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from ecomstream.events.decode import Decoded
-from ecomstream.events.schema import EVENT_TYPES, FIELDS, MICROS
+from ecomstream.events.schema import FIELDS, MICROS
 from ecomstream.events.validate import Validated
 from ecomstream.profile.late import ALLOWED_LATENESS_S, late_flags
 from ecomstream.profile.tally import Tally
@@ -45,9 +45,9 @@ def _tallies() -> dict[str, Tally]:
         "products": Tally({"product_id": i64, **per_type}, ["product_id", "type"], _SUMS),
         "category_ids": Tally({"category_id": i64, "n": i64}, ["category_id"], {"n": "sum"}),
         "sessions": Tally(
-            {"user_session": text, "user_id": i64, "events": pl.UInt32, "types": pl.UInt8},
-            ["user_session", "user_id"],
-            {"events": "sum", "types": "or"},
+            {"user_session": text, "user_id": i64, "type": pl.Int8, "n": pl.UInt32},
+            ["user_session", "user_id", "type"],
+            {"n": "sum"},
         ),
     }
 
@@ -55,8 +55,6 @@ def _tallies() -> dict[str, Tally]:
 def _chunk_queries(accepted: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
     """Per-chunk partial aggregates, one per tally."""
     per_type = [_COUNT, _PRICE_SUM]
-    codes = list(range(len(EVENT_TYPES)))
-    type_bit = pl.col("type").replace_strict(codes, [1 << code for code in codes], return_dtype=pl.UInt8)
     return {
         "times": accepted.group_by("ts_us").agg(_COUNT),
         "hours": accepted.group_by((pl.col("ts_us") // HOUR_US).alias("hour"), "type").agg(per_type),
@@ -65,9 +63,7 @@ def _chunk_queries(accepted: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
         "categories": accepted.group_by("category_code", "type").agg(per_type),
         "products": accepted.group_by("product_id", "type").agg(per_type),
         "category_ids": accepted.group_by("category_id").agg(_COUNT),
-        "sessions": accepted.group_by("user_session", "user_id").agg(
-            pl.len().cast(pl.UInt32).alias("events"), type_bit.bitwise_or().alias("types")
-        ),
+        "sessions": accepted.group_by("user_session", "user_id", "type").agg(pl.len().alias("n")),
     }
 
 

@@ -32,12 +32,11 @@ def value_counts(tallies: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Per field, a frame of (value, n) over accepted events, nulls left out."""
     sessions = tallies["sessions"]
 
-    def summed(frame: pl.DataFrame, key: str, count: str = "n") -> pl.DataFrame:
-        return (
-            frame.filter(pl.col(key).is_not_null())
-            .group_by(pl.col(key).alias("value"))
-            .agg(pl.col(count).sum().cast(pl.Int64).alias("n"))
-        )
+    def summed(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+        frame = frame.filter(pl.col(key).is_not_null())
+        if frame.columns == [key, "n"]:  # already one row per value
+            return frame.select(pl.col(key).alias("value"), pl.col("n").cast(pl.Int64))
+        return frame.group_by(pl.col(key).alias("value")).agg(pl.col("n").sum().cast(pl.Int64))
 
     return {
         "event_time": summed(tallies["times"], "ts_us"),
@@ -47,8 +46,8 @@ def value_counts(tallies: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         "category_code": summed(tallies["categories"], "category_code"),
         "brand": summed(tallies["brands"], "brand"),
         "price": summed(tallies["prices"], "price_micros"),
-        "user_id": summed(sessions, "user_id", "events"),
-        "user_session": summed(sessions, "user_session", "events"),
+        "user_id": summed(sessions, "user_id"),
+        "user_session": summed(sessions, "user_session"),
     }
 
 
@@ -66,7 +65,9 @@ def field_figures(counts: dict[str, pl.DataFrame], present: dict[str, int], rece
     for name in FIELDS:
         frame = counts[name]
         show = _SHOW.get(name, lambda v: v)
-        top = frame.sort(["n", "value"], descending=[True, False]).head(TOP_VALUES)
+        top = frame.top_k(TOP_VALUES, by=["n", "value"], reverse=[False, True]).sort(
+            ["n", "value"], descending=[True, False]
+        )
         figures: dict[str, object] = {
             "type": FIELD_TYPES[name],
             "completeness": ratio(present.get(name, 0), received),

@@ -1,4 +1,4 @@
-"""Session figures from the (user_session, user_id) tally: funnel, abandonment, users.
+"""Session figures from the (user_session, user_id, type) tally: funnel, abandonment, users.
 
 A session seen with two users is one session (counted once, its events and types
 merged); rows without a session count for their user but for no session.
@@ -18,9 +18,16 @@ SESSIONS_PER_USER_BUCKETS = (1, 2, 3, 4, 5, 6, 11, 21)
 
 def session_figures(tally: pl.DataFrame) -> dict:
     """Contract figures (sessions, funnel, cart_abandonment, unique_users) and `stats`."""
-    named = tally.filter(pl.col("user_session").is_not_null())
-    sessions = named.group_by("user_session").agg(
-        pl.col("events").sum().cast(pl.Int64), pl.col("types").bitwise_or(), pl.len().alias("users")
+    codes = list(range(len(EVENT_TYPES)))
+    bit = pl.col("type").replace_strict(codes, [1 << code for code in codes], return_dtype=pl.UInt8)
+    sessions = (
+        tally.filter(pl.col("user_session").is_not_null())
+        .group_by("user_session")
+        .agg(
+            pl.col("n").sum().cast(pl.Int64).alias("events"),
+            bit.bitwise_or().alias("types"),
+            pl.col("user_id").n_unique().alias("users"),
+        )
     )
 
     def having(name: str) -> pl.Expr:
@@ -53,7 +60,7 @@ def session_figures(tally: pl.DataFrame) -> dict:
             | {"histogram": buckets(sessions["events"], EVENTS_PER_SESSION_BUCKETS)},
             "sessions_per_user": weighted_summary(sessions_per_user, "sessions", "n")
             | {"histogram": buckets(per_user["sessions"], (0, *SESSIONS_PER_USER_BUCKETS))},
-            "events_without_session": int(tally.filter(pl.col("user_session").is_null())["events"].sum()),
+            "events_without_session": int(tally.filter(pl.col("user_session").is_null())["n"].sum()),
             "sessions_with_several_users": int(sessions.filter(pl.col("users") > 1).height),
         },
     }
