@@ -104,7 +104,7 @@ class Accumulator:
     def end_file(self) -> None:
         """Close the current file's duplicate count and free its row hashes."""
         stats = self.files[-1]
-        stats.duplicate_rows = self._hashed_rows - self._row_hashes.frame().height
+        stats.duplicate_rows = self._hashed_rows - self._row_hashes.distinct()
         self._row_hashes, self._hashed_rows = _hash_set(), 0
 
     def add(self, decoded: Decoded, validated: Validated) -> None:
@@ -129,7 +129,7 @@ class Accumulator:
             fields = fields.filter(pl.col("pre_reason").is_null())
         hashes = fields.select(FIELDS).hash_rows().alias("h")
         self._hashed_rows += hashes.len()
-        self._row_hashes.add(hashes.unique().to_frame())
+        self._row_hashes.add(hashes.to_frame())
 
     def _track_time(self, ts_us: np.ndarray) -> None:
         if ts_us.size == 0:
@@ -142,4 +142,5 @@ class Accumulator:
 
 
 def _hash_set() -> Tally:
-    return Tally({"h": pl.UInt64}, ["h"], {})
+    """Distinct row hashes; 8 bytes a row, so it may wait for more rows before merging."""
+    return Tally({"h": pl.UInt64}, ["h"], {}, min_compact_rows=1 << 23)

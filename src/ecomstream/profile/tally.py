@@ -15,7 +15,8 @@ import polars as pl
 
 Op = Literal["sum", "or", "min", "max"]
 
-_MIN_COMPACT_ROWS = 1 << 21
+MIN_COMPACT_ROWS = 1 << 21
+"""Pending rows are folded in once they are at least this many (and the merged rows)."""
 _OPS: dict[str, Callable[[str], pl.Expr]] = {
     "sum": lambda c: pl.col(c).sum(),
     "or": lambda c: pl.col(c).bitwise_or(),
@@ -39,10 +40,12 @@ class Tally:
         schema: Mapping[str, pl.DataType | type[pl.DataType]],
         keys: Sequence[str],
         values: Mapping[str, Op],
+        min_compact_rows: int = MIN_COMPACT_ROWS,
     ) -> None:
         self.schema = pl.Schema(schema)
         self.keys = list(keys)
         self.values = dict(values)
+        self.min_compact_rows = min_compact_rows
         self._merged: pl.DataFrame | None = None
         self._pending: list[pl.DataFrame] = []
         self._pending_rows = 0
@@ -54,7 +57,7 @@ class Tally:
         self._pending.append(part.select(self.schema.names()).cast(dict(self.schema)))
         self._pending_rows += part.height
         merged_rows = 0 if self._merged is None else self._merged.height
-        if self._pending_rows >= max(merged_rows, _MIN_COMPACT_ROWS):
+        if self._pending_rows >= max(merged_rows, self.min_compact_rows):
             self._compact()
 
     def merge(self, other: Tally) -> None:
@@ -63,6 +66,16 @@ class Tally:
             msg = f"cannot merge a tally of {other.keys}/{other.values} into one of {self.keys}/{self.values}"
             raise ValueError(msg)
         self.add(other.frame())
+
+    def distinct(self) -> int:
+        """How many distinct keys were added (counted without merging)."""
+        parts = self._pending if self._merged is None else [self._merged, *self._pending]
+        if not parts:
+            return 0
+        frame = pl.concat(parts)
+        if len(self.keys) == 1:
+            return frame[self.keys[0]].n_unique()
+        return frame.select(pl.struct(self.keys).n_unique()).item()
 
     def frame(self) -> pl.DataFrame:
         """One row per distinct key with its combined values (unordered)."""
