@@ -17,6 +17,7 @@ from tests.profile.test_rejects import BAD_LINES, QUOTED
 
 def _same_as_pipeline(data: bytes) -> None:
     ours, theirs = decode_lines(data), decode(RawBatch("profile", 1, data.count(b"\n"), csv=data))
+    assert ours.needs_strip == theirs.needs_strip
     columns = [c for c in theirs.fields.columns if c not in ("seq", "source")]
     assert_frame_equal(ours.fields.select(columns), theirs.fields.select(columns))
     mine, pipeline = validate(ours), validate(theirs)
@@ -42,6 +43,9 @@ def test_bad_lines_and_edge_cases() -> None:
         f"{good}\r\n{good}\r\n",  # CRLF
         f" {good}\n",  # a space to trim at a line start
         f"{good.replace(',view,', ',view ,')}\n",  # a space before a comma
+        f"{good.replace(',view,', ', view,')}\n",  # a space after a comma
+        f"{good} \n",  # a space before a line end
+        f"{good.replace(' UTC', '  UTC')}\n",  # spaces inside a field only
         f"{tabbed}\n",  # a tab
         f"{good}\n{good.rsplit(',', 1)[0]}\n",  # a line one field short
     ):

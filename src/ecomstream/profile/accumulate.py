@@ -143,4 +143,4 @@ class Accumulator:
 
 def _hash_set() -> Tally:
     """Distinct row hashes; 8 bytes a row, so it may wait for more rows before merging."""
-    return Tally({"h": pl.UInt64}, ["h"], {}, min_compact_rows=1 << 23)
+    return Tally({"h": pl.UInt64}, ["h"], {}, min_compact_rows=1 << 21)

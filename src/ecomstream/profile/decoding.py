@@ -1,26 +1,26 @@
 """Turning a chunk into the pipeline's `Decoded` records, with a cheaper common case.
 
-Why not one lazy polars query over the whole file: `scan_csv` cannot see lines with the
-wrong number of fields, and measured on 2.1 M rows here (all nine fields validated with
-validate.py's expression builders, the same aggregates, `collect_all`) it ran at 0.46 M
-rows/s with 1.1 GB RSS on the streaming engine and 0.19 M rows/s in memory. Chunks through
-the pipeline's own `decode_csv` + `validate` give identical rejects and bounded memory,
-but `decode_csv` spends about as long locating every line and comma with numpy as polars
-spends parsing, which alone kept the profile near 1 M rows/s.
+Measured on this 2-core machine (busy with other work, so read ratios) over 2.1 M rows
+(`benchmarks/bench_profile.py`'s file):
 
-So the common case is proven cheaply instead: no quote character in the chunk, polars
-reads it without `truncate_ragged_lines` (it raises on a line with too many fields),
-the chunk holds exactly 8 commas per line (so no line has too few) and one row per line,
-and no line exceeds `MAX_RECORD_BYTES`. Then `decode_csv` would have taken its own fast
-path with an equivalent `read_csv` call and marked nothing, so the fields are identical. Any
-other chunk goes through `decode_csv` itself, so a bad line is rejected exactly as the
-pipeline rejects it.
+- one lazy polars query over the whole file (`scan_csv` as text, validate.py's
+  expression builders, the same aggregates, `collect_all`): 0.46 M rows/s with 1.1 GB
+  RSS on the streaming engine, 0.19 M rows/s in memory; and `scan_csv` cannot see lines
+  with the wrong number of fields;
+- 16 MB chunks through the pipeline's own `decode` + `validate`: identical rejects by
+  construction and bounded memory, 3.3 CPU-seconds for the whole profile;
+- the same with the common case below: 2.9 CPU-seconds (13 % less).
 
-Trimming follows the pipeline's rule (trim when a space or tab touches a separator,
-found here as a field starting or ending with a space, which costs half of trimming),
-except that a chunk with a carriage return is always trimmed. Both then trim all Unicode
-white space, so only other white space (e.g. a no-break space) at a field's edge in such
-a chunk can differ, and in the pipeline that already depends on the batch.
+So chunks it is, through `decode` + `validate`, except that the common case is proven
+cheaply instead of located line by line: no quote and no carriage return in the chunk,
+exactly 8 commas per line (counted with numpy), polars reads it without
+`truncate_ragged_lines` (it raises on a line with too many fields, so none has too few
+either) into one row per line, and no line exceeds `MAX_RECORD_BYTES`. `decode_csv`
+would then have taken its own fast path with an equivalent `read_csv` call and marked
+nothing, so the fields are the same. Whether to trim is the pipeline's rule too: a space
+or tab next to a separator or line end is, in such a chunk, a field that starts or ends
+with a space (or a tab anywhere). Any other chunk goes through `decode` itself, so a bad
+line is rejected exactly as the pipeline rejects it (tests/profile/test_decoding.py).
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def decode_frame(frame: pl.DataFrame) -> Decoded:
 
 
 def _needs_strip(data: bytes, fields: pl.DataFrame) -> bool:
-    """Whether some field may have surrounding white space (see the module docstring)."""
-    if b"\t" in data or b"\r" in data:
+    """The pipeline's trimming rule for a common-case chunk (see the module docstring)."""
+    if b"\t" in data:
         return True
     edges = [(pl.col(name).str.starts_with(" ") | pl.col(name).str.ends_with(" ")).any() for name in FIELDS]
     return bool(fields.select(pl.any_horizontal(edges)).item())
@@ -65,7 +65,7 @@ def _needs_strip(data: bytes, fields: pl.DataFrame) -> bool:
 
 def _common_case(data: bytes) -> pl.DataFrame | None:
     """The fields when every line is provably a plain 9-field record, else None."""
-    if not data or b'"' in data or not data.endswith(b"\n"):
+    if not data or b'"' in data or b"\r" in data or not data.endswith(b"\n"):
         return None
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buf == _NEWLINE)

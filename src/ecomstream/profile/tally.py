@@ -15,7 +15,7 @@ import polars as pl
 
 Op = Literal["sum", "or", "min", "max"]
 
-MIN_COMPACT_ROWS = 1 << 21
+MIN_COMPACT_ROWS = 1 << 20
 """Pending rows are folded in once they are at least this many (and the merged rows)."""
 _OPS: dict[str, Callable[[str], pl.Expr]] = {
     "sum": lambda c: pl.col(c).sum(),
