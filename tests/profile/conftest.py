@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(
-    os.environ.get("ECOMSTREAM_SHARED_DATA", Path(__file__).parents[2] / ".." / "shared" / "data")
-)
+from tests.profile.shared import SHARED_DATA, shared_files
+
 HEADER = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n"
-
-
-def shared_files() -> list[Path]:
-    """The shared data files, or an empty list when the folder is absent."""
-    return sorted(SHARED_DATA.glob("*.csv.gz")) if SHARED_DATA.is_dir() else []
 
 
 @pytest.fixture(scope="session")

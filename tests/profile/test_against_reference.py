@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ecomstream.profile import profile_files
-from tests.profile.conftest import shared_files
 from tests.profile.reference import recompute
+from tests.profile.shared import shared_files
 
 CONTRACT_KEYS = [
     "events", "by_type", "revenue", "avg_purchase_price", "view_to_cart", "view_to_purchase",
