@@ -277,10 +277,12 @@ def _dimension(section: dict, name: str, title: str, plots: _Plots) -> str:
         rows.append(_dimension_row(f"other {tail['values']:,} {title.lower()} (long tail)", tail, "tail"))
     headers = [(name, False), ("events", True), ("views", True), ("carts", True), ("purchases", True)]
     table = _table([*headers, ("revenue", True), ("avg price", True), ("conversion", True)], rows)
-    heading = f"Top {len(section['top'])} of {section['distinct']:,} {title.lower()} by events"
+    shown = len(section["top"])
+    heading = f"Top {shown} of {section['distinct']:,} {title.lower()} by events"
+    events = figures.top_dimension(section, name, f"{title}: events by type")
+    revenue = figures.top_revenue(section, name, f"{title}: revenue (the same top {shown})")
     return (
-        f'<div class="grid">{plots.div(figures.top_dimension(section, name, f"{title}: events by type"))}'
-        f"{plots.div(figures.top_revenue(section, name, f'{title}: revenue'))}</div>"
+        f'<div class="grid">{plots.div(events)}{plots.div(revenue)}</div>'
         f'<div class="grid" style="margin-top:16px">{_card(heading, table)}</div>'
     )
 
