@@ -64,7 +64,7 @@ def _csv_chunks(path: Path, chunk_bytes: int) -> Iterator[Chunk]:
                 block = pending + handle.read(chunk_bytes) + handle.readline()
                 pending = b""
                 # A quoted field may hold a newline: extend the chunk until quotes balance.
-                while block.count(b'"') % 2 == 1 and (line := handle.readline()):
+                while b'"' in block and block.count(b'"') % 2 == 1 and (line := handle.readline()):
                     block += line
                 if not block:
                     return
