@@ -70,3 +70,11 @@ def test_accepted_figures(case: tuple[Path, list]) -> None:
     assert profile["revenue"] == 20.0
     if quoted:
         assert {row["category"] for row in profile["categories"]} == {"electronics", "a,b", "(unknown)"}
+
+
+@pytest.mark.parametrize("chunk_bytes", [10, 1 << 20])
+def test_quoted_newline_stays_in_its_record(write_csv, chunk_bytes: int) -> None:
+    path = write_csv(['2019-10-01 00:00:00 UTC,view,1,,"two\nlines",b,1.00,7,s1', BAD_LINES[0][0]])
+    profile = profile_files([path], chunk_bytes=chunk_bytes)
+    assert (profile["rows"], profile["events"]) == (2, 2)
+    assert {row["category"] for row in profile["categories"]} == {"two\nlines", "electronics"}
