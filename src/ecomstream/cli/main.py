@@ -11,6 +11,7 @@ from ecomstream.cli.bench import bench_command
 from ecomstream.cli.report import rejects_command, report_command
 from ecomstream.cli.run import run_command
 from ecomstream.errors import EcomstreamError
+from ecomstream.profile.cli import profile_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,6 +24,7 @@ cli.add_command(run_command)
 cli.add_command(report_command)
 cli.add_command(rejects_command)
 cli.add_command(bench_command)
+cli.add_command(profile_command, "profile")
 
 
 def main() -> None:
