@@ -214,16 +214,12 @@ def _figures(events, received, present, rejected, duplicate_rows, late) -> dict:
     brands = dimension_rows(lambda e: (e["brand"] or "").strip().lower() or "(unknown)")
     categories = dimension_rows(lambda e: (e["category_code"] or "").split(".")[0] or "(unknown)")
     products = dimension_rows(lambda e: e["product_id"])
-    by_views = sorted(
-        ((k, v["views"]) for k, v in products.items() if v["views"] > 0), key=lambda kv: (-kv[1], kv[0])
-    )
+    by_views = sorted(((k, v["views"]) for k, v in products.items() if v["views"] > 0), key=lambda kv: (-kv[1], kv[0]))
     by_revenue = sorted(
         ((k, v["revenue"]) for k, v in products.items() if v["revenue"] > 0), key=lambda kv: (-kv[1], kv[0])
     )
     prices = sorted(e["price"] for e in events)
-    bands = {
-        name: sum(1 for p in prices if p >= low and (high is None or p < high)) for name, low, high in BANDS
-    }
+    bands = {name: sum(1 for p in prices if p >= low and (high is None or p < high)) for name, low, high in BANDS}
     moments = Counter(e["ts"] // 1_000_000 for e in events)
     hours: Counter[int] = Counter()
     weekdays: Counter[int] = Counter()
@@ -248,9 +244,7 @@ def _figures(events, received, present, rejected, duplicate_rows, late) -> dict:
                 f"sessions_with_{t}": sum(1 for types in sessions.values() if t in types)
                 for t in ("view", "cart", "purchase")
             },
-            "cart_abandonment": _ratio(
-                sum(1 for s in with_cart if "purchase" not in sessions[s]), len(with_cart)
-            ),
+            "cart_abandonment": _ratio(sum(1 for s in with_cart if "purchase" not in sessions[s]), len(with_cart)),
             "unique_users": len(user_sessions),
             "unique_users_exact": True,
             "brands": contract_list(brands, "brand"),
@@ -273,11 +267,7 @@ def _figures(events, received, present, rejected, duplicate_rows, late) -> dict:
             "mean": float(sum(prices, Decimal(0)) / len(prices)) if prices else None,
             "min": float(prices[0]) if prices else None,
             "max": float(prices[-1]) if prices else None,
-            **{
-                f"p{p:02d}": float(_nearest_rank(prices, p))
-                for p in (1, 5, 10, 25, 50, 75, 90, 95, 99)
-                if prices
-            },
+            **{f"p{p:02d}": float(_nearest_rank(prices, p)) for p in (1, 5, 10, 25, 50, 75, 90, 95, 99) if prices},
         },
         "by_hour_of_day": [hours.get(h, 0) for h in range(24)],
         "by_day_of_week": [weekdays.get(d, 0) for d in range(7)],

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-SHARED_DATA = Path(
-    os.environ.get("ECOMSTREAM_SHARED_DATA", Path(__file__).parents[2] / ".." / "shared" / "data")
-)
+SHARED_DATA = Path(os.environ.get("ECOMSTREAM_SHARED_DATA", Path(__file__).parents[2] / ".." / "shared" / "data"))
 
 
 def shared_files() -> list[Path]:

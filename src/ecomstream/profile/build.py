@@ -98,9 +98,7 @@ def _time_span(first_us: int | None, last_us: int | None) -> dict:
 
 
 def _per_type_columns() -> list[pl.Expr]:
-    counts = [
-        pl.col("n").filter(pl.col("type") == code).sum().alias(name) for code, name in enumerate(EVENT_TYPES)
-    ]
+    counts = [pl.col("n").filter(pl.col("type") == code).sum().alias(name) for code, name in enumerate(EVENT_TYPES)]
     revenue = pl.col("price_micros").filter(pl.col("type") == _PURCHASE).sum().alias("revenue_micros")
     return [pl.col("n").sum().alias("events"), *counts, revenue]
 

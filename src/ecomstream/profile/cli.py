@@ -31,9 +31,7 @@ LARGE_INPUT_BYTES = 16 << 20
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Also write a self-contained HTML report (charts and tables, opens offline) to this path.",
 )
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the profile as JSON on stdout instead of tables."
-)
+@click.option("--json", "as_json", is_flag=True, help="Print the profile as JSON on stdout instead of tables.")
 def profile_command(files: tuple[Path, ...], html_path: Path | None, as_json: bool) -> None:
     """Profile whole CSV, gzip CSV or Parquet FILES (read one after another): rows, rejects,
     duplicates, per-field figures, prices, events, funnel, brands, categories, products."""

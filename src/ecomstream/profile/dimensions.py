@@ -15,9 +15,7 @@ from ecomstream.profile.stats import money, ratio
 
 TOP_ROWS = 20
 TOP_PRODUCTS = 10
-_VIEW, _CART, _REMOVE, _PURCHASE = (
-    EVENT_TYPES.index(t) for t in ("view", "cart", "remove_from_cart", "purchase")
-)
+_VIEW, _CART, _REMOVE, _PURCHASE = (EVENT_TYPES.index(t) for t in ("view", "cart", "remove_from_cart", "purchase"))
 
 
 def brand_of(raw: pl.Expr) -> pl.Expr:
@@ -98,14 +96,10 @@ def top_products(products: pl.DataFrame, top: int = TOP_PRODUCTS) -> dict:
     table = per_dimension(products, pl.col("product_id"))
     by_views = table.filter(pl.col("views") > 0).sort(["views", "key"], descending=[True, False]).head(top)
     by_revenue = (
-        table.filter(pl.col("revenue_micros") > 0)
-        .sort(["revenue_micros", "key"], descending=[True, False])
-        .head(top)
+        table.filter(pl.col("revenue_micros") > 0).sort(["revenue_micros", "key"], descending=[True, False]).head(top)
     )
     return {
-        "by_views": [
-            {"product_id": key, "views": views} for key, views in by_views.select("key", "views").rows()
-        ],
+        "by_views": [{"product_id": key, "views": views} for key, views in by_views.select("key", "views").rows()],
         "by_revenue": [
             {"product_id": key, "revenue": money(micros)}
             for key, micros in by_revenue.select("key", "revenue_micros").rows()

@@ -75,9 +75,7 @@ def field_figures(counts: dict[str, pl.DataFrame], present: dict[str, int], rece
             "top": [{"value": show(value), "count": n} for value, n in top.rows()],
         }
         if name in _ORDERED:
-            low, high = frame.select(
-                pl.col("value").min().alias("low"), pl.col("value").max().alias("high")
-            ).row(0)
+            low, high = frame.select(pl.col("value").min().alias("low"), pl.col("value").max().alias("high")).row(0)
             figures["min"] = None if low is None else show(low)
             figures["max"] = None if high is None else show(high)
         out[name] = figures

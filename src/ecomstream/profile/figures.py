@@ -30,18 +30,13 @@ def _layout(fig: go.Figure, title: str, height: int = 320, **extra: object) -> g
 
 def events_by_type(p: dict) -> go.Figure:
     counts = [p["by_type"][t] for t in EVENT_TYPES]
-    fig = go.Figure(
-        go.Bar(x=list(EVENT_TYPES), y=counts, marker_color=[TYPE_COLOURS[t] for t in EVENT_TYPES])
-    )
+    fig = go.Figure(go.Bar(x=list(EVENT_TYPES), y=counts, marker_color=[TYPE_COLOURS[t] for t in EVENT_TYPES]))
     return _layout(fig, "Events by type", yaxis_type="log", yaxis_title="events (log scale)")
 
 
 def _per_type_bars(rows: list[dict], labels: list[str], title: str) -> go.Figure:
     fig = go.Figure(
-        [
-            go.Bar(name=t, x=labels, y=[row[t] for row in rows], marker_color=TYPE_COLOURS[t])
-            for t in EVENT_TYPES
-        ]
+        [go.Bar(name=t, x=labels, y=[row[t] for row in rows], marker_color=TYPE_COLOURS[t]) for t in EVENT_TYPES]
     )
     return _layout(fig, title, barmode="stack", yaxis_title="events")
 
@@ -98,9 +93,7 @@ def completeness(p: dict) -> go.Figure:
     names = list(p["completeness"])
     shares = [(p["completeness"][n] or 0) * 100 for n in names]
     fig = go.Figure(go.Bar(x=shares, y=names, orientation="h", marker_color=ACCENT))
-    return _layout(
-        fig, "Completeness per field (%)", xaxis_range=[0, 100], yaxis_autorange="reversed", xaxis_title="%"
-    )
+    return _layout(fig, "Completeness per field (%)", xaxis_range=[0, 100], yaxis_autorange="reversed", xaxis_title="%")
 
 
 def rejected(p: dict) -> go.Figure:
@@ -118,9 +111,7 @@ def funnel(p: dict) -> go.Figure:
             go.Bar(name="sessions having it", x=steps, y=sessions, marker_color="#72B7B2"),
         ]
     )
-    return _layout(
-        fig, "Funnel: events and sessions", barmode="group", yaxis_type="log", yaxis_title="log scale"
-    )
+    return _layout(fig, "Funnel: events and sessions", barmode="group", yaxis_type="log", yaxis_title="log scale")
 
 
 def histogram_rows(rows: list[dict], title: str, x_title: str) -> go.Figure:
@@ -154,6 +145,4 @@ def top_revenue(section: dict, name: str, title: str) -> go.Figure:
     labels = [escape(str(entry[name])) for entry in top]
     fig = go.Figure(go.Bar(y=labels, x=[e["revenue"] for e in top], orientation="h", marker_color="#54A24B"))
     height = max(320, 60 + 22 * len(top))
-    return _layout(
-        fig, title, height=height, yaxis_autorange="reversed", xaxis_title="revenue", yaxis_type="category"
-    )
+    return _layout(fig, title, height=height, yaxis_autorange="reversed", xaxis_title="revenue", yaxis_type="category")

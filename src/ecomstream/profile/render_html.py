@@ -70,9 +70,7 @@ def render_page(p: dict) -> str:
         ("products", "Top products", _products(p)),
     ]
     nav = "".join(f'<a href="#{key}">{escape(title)}</a>' for key, title, _ in sections)
-    body = "".join(
-        f'<section id="{key}"><h2>{escape(title)}</h2>{html}</section>' for key, title, html in sections
-    )
+    body = "".join(f'<section id="{key}"><h2>{escape(title)}</h2>{html}</section>' for key, title, html in sections)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -93,9 +91,7 @@ class _Plots:
     def div(self, fig: go.Figure) -> str:
         plot_id = f"plot-{len(self._calls)}"
         figure = script_safe(fig.to_json())
-        self._calls.append(
-            f'(function(f){{Plotly.newPlot("{plot_id}", f.data, f.layout, {_CONFIG});}})({figure});'
-        )
+        self._calls.append(f'(function(f){{Plotly.newPlot("{plot_id}", f.data, f.layout, {_CONFIG});}})({figure});')
         return f'<div class="card"><div id="{plot_id}"></div></div>'
 
     def script(self) -> str:
@@ -146,8 +142,7 @@ def _overview(p: dict) -> str:
         ("revenue", fmt.amount(p["revenue"])),
     ]
     cards = "".join(
-        f'<div class="kpi"><div class="label">{escape(label)}</div>'
-        f'<div class="value">{escape(value)}</div></div>'
+        f'<div class="kpi"><div class="label">{escape(label)}</div><div class="value">{escape(value)}</div></div>'
         for label, value in kpis
     )
     rows = [
@@ -190,9 +185,7 @@ def _quality(p: dict, plots: _Plots) -> str:
 def _fields(p: dict) -> str:
     rows = []
     for name, f in p["fields"].items():
-        top = "<br>".join(
-            f"{escape(fmt.plain(t['value']))} <span class=note>({t['count']:,})</span>" for t in f["top"]
-        )
+        top = "<br>".join(f"{escape(fmt.plain(t['value']))} <span class=note>({t['count']:,})</span>" for t in f["top"])
         rows.append(
             f"<tr>{_cell(name)}{_cell(f['type'])}{_cell(None, True, fmt.share(f['completeness']))}"
             f"{_cell(None, True, fmt.count(f['distinct']))}{_cell(f.get('min'))}{_cell(f.get('max'))}"

@@ -79,9 +79,7 @@ def _files(p: dict) -> Table:
 
 
 def _fields(p: dict) -> Table:
-    table = _table(
-        "Fields", "field", "type", "complete", "distinct", "min", "max", "top values", right=(2, 3)
-    )
+    table = _table("Fields", "field", "type", "complete", "distinct", "min", "max", "top values", right=(2, 3))
     for name, f in p["fields"].items():
         top = ", ".join(f"{fmt.plain(t['value'])} ({fmt.count(t['count'])})" for t in f["top"][:3])
         low, high = fmt.plain(f.get("min")), fmt.plain(f.get("max"))

@@ -18,9 +18,7 @@ Progress = Callable[[int, int], None]
 """Called with (bytes read so far, total bytes) over all files, as stored on disk."""
 
 
-def profile_files(
-    paths: list[Path], progress: Progress | None = None, *, chunk_bytes: int = CHUNK_BYTES
-) -> dict:
+def profile_files(paths: list[Path], progress: Progress | None = None, *, chunk_bytes: int = CHUNK_BYTES) -> dict:
     """The profile of the files read one after another, as one JSON-ready dict."""
     paths = [Path(p) for p in paths]
     if not paths:

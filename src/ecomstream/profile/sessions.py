@@ -35,9 +35,7 @@ def session_figures(tally: pl.DataFrame) -> dict:
 
     counts = [having(name).sum().alias(name) for name in ("view", "cart", "purchase")]
     abandoned = (having("cart") & ~having("purchase")).sum().alias("abandoned")
-    with_view, with_cart, with_purchase, carts_left = (
-        int(v) for v in sessions.select(*counts, abandoned).row(0)
-    )
+    with_view, with_cart, with_purchase, carts_left = (int(v) for v in sessions.select(*counts, abandoned).row(0))
     per_user = tally.group_by("user_id").agg(pl.col("user_session").drop_nulls().n_unique().alias("sessions"))
     events_per_session = sessions.group_by("events").agg(pl.len().alias("n"))
     sessions_per_user = per_user.filter(pl.col("sessions") > 0).group_by("sessions").agg(pl.len().alias("n"))

@@ -82,9 +82,7 @@ def buckets(values: pl.Series, bounds: tuple[int, ...]) -> list[dict[str, int | 
     [('1', 2), ('2', 1), ('3-5', 0), ('6-10', 1), ('11+', 1)]
     """
     array = values.to_numpy()
-    counts = (
-        np.histogram(array, bins=[*bounds, np.iinfo(np.int64).max])[0] if array.size else [0] * len(bounds)
-    )
+    counts = np.histogram(array, bins=[*bounds, np.iinfo(np.int64).max])[0] if array.size else [0] * len(bounds)
     out: list[dict[str, int | str]] = []
     for i, low in enumerate(bounds):
         high = bounds[i + 1] - 1 if i + 1 < len(bounds) else None
