@@ -68,21 +68,24 @@ def bench_command(data_dir: Path | None, rows: int, cache: Path, memory: bool) -
         "the three REES46 samples concatenated until it holds --rows)"
     )
     table = Table(title="ecomstream bench (one run, same machine)")
-    for column in ("what", "rows", "seconds", "rows/s", "peak RSS MiB"):
+    for column in ("what", "rows", "seconds", "rows/s", "CPU s", "peak RSS MiB"):
         table.add_column(column, justify="left" if column == "what" else "right")
     with tempfile.TemporaryDirectory() as scratch:
         parsed = _child("parse", str(path))
         replay = _child("pipeline", f"sqlite:///{Path(scratch) / 'bench.db'}", str(path))
         rows_rate = {name: r["rows"] / r["seconds"] for name, r in (("parse", parsed), ("replay", replay))}
         table.add_row("parse only (polars read_csv)", f"{parsed['rows']:,.0f}", f"{parsed['seconds']:.2f}",
-                      f"{rows_rate['parse']:,.0f}", f"{parsed['rss'] / 2**20:,.0f}")  # fmt: skip
+                      f"{rows_rate['parse']:,.0f}", f"{parsed['cpu']:.2f}", f"{parsed['rss'] / 2**20:,.0f}")  # fmt: skip
         table.add_row("pipeline, full metric set -> SQLite", f"{replay['rows']:,.0f}", f"{replay['seconds']:.2f}",
-                      f"{rows_rate['replay']:,.0f}", f"{replay['rss'] / 2**20:,.0f}")  # fmt: skip
+                      f"{rows_rate['replay']:,.0f}", f"{replay['cpu']:.2f}", f"{replay['rss'] / 2**20:,.0f}")  # fmt: skip
         if memory:
             once, _ = concatenated_csv(data, 1, cache)
             short = _child("pipeline", f"sqlite:///{Path(scratch) / 'memory.db'}", str(once))
             table.add_row("pipeline, the 3 REES46 samples once", f"{short['rows']:,.0f}",
                           f"{short['seconds']:.2f}", f"{short['rows'] / short['seconds']:,.0f}",
-                          f"{short['rss'] / 2**20:,.0f}")  # fmt: skip
+                          f"{short['cpu']:.2f}", f"{short['rss'] / 2**20:,.0f}")  # fmt: skip
     console.print(table)
     console.print(f"pipeline / parse speed ratio: {rows_rate['replay'] / rows_rate['parse']:.2f}")
+    console.print(
+        f"parse / pipeline CPU-time ratio: {parsed['cpu'] / replay['cpu']:.2f} (less sensitive to a busy machine)"
+    )

@@ -130,6 +130,8 @@ def _read_csv(path: Path, source: str, after_seq: int, chunk_bytes: int, time_sh
 def _record_boundary(data: bytes) -> int:
     """Offset just after the last newline that ends a whole record (quotes balanced)."""
     cut = data.rfind(b"\n") + 1
+    if b'"' not in data:
+        return cut
     while cut > 0 and data.count(b'"', 0, cut) % 2 == 1:
         cut = data.rfind(b"\n", 0, cut - 1) + 1
     return cut
