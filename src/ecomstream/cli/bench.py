@@ -73,19 +73,19 @@ def bench_command(data_dir: Path | None, rows: int, cache: Path, memory: bool) -
     with tempfile.TemporaryDirectory() as scratch:
         parsed = _child("parse", str(path))
         replay = _child("pipeline", f"sqlite:///{Path(scratch) / 'bench.db'}", str(path))
-        rows_rate = {name: r["rows"] / r["seconds"] for name, r in (("parse", parsed), ("replay", replay))}
-        table.add_row("parse only (polars read_csv)", f"{parsed['rows']:,.0f}", f"{parsed['seconds']:.2f}",
-                      f"{rows_rate['parse']:,.0f}", f"{parsed['cpu']:.2f}", f"{parsed['rss'] / 2**20:,.0f}")  # fmt: skip
-        table.add_row("pipeline, full metric set -> SQLite", f"{replay['rows']:,.0f}", f"{replay['seconds']:.2f}",
-                      f"{rows_rate['replay']:,.0f}", f"{replay['cpu']:.2f}", f"{replay['rss'] / 2**20:,.0f}")  # fmt: skip
+        _add_row(table, "parse only (polars read_csv)", parsed)
+        _add_row(table, "pipeline, full metric set -> SQLite", replay)
         if memory:
             once, _ = concatenated_csv(data, 1, cache)
-            short = _child("pipeline", f"sqlite:///{Path(scratch) / 'memory.db'}", str(once))
-            table.add_row("pipeline, the 3 REES46 samples once", f"{short['rows']:,.0f}",
-                          f"{short['seconds']:.2f}", f"{short['rows'] / short['seconds']:,.0f}",
-                          f"{short['cpu']:.2f}", f"{short['rss'] / 2**20:,.0f}")  # fmt: skip
+            _add_row(table, "pipeline, the 3 REES46 samples once",
+                     _child("pipeline", f"sqlite:///{Path(scratch) / 'memory.db'}", str(once)))  # fmt: skip
     console.print(table)
-    console.print(f"pipeline / parse speed ratio: {rows_rate['replay'] / rows_rate['parse']:.2f}")
-    console.print(
-        f"parse / pipeline CPU-time ratio: {parsed['cpu'] / replay['cpu']:.2f} (less sensitive to a busy machine)"
-    )
+    speed_ratio = (replay["rows"] / replay["seconds"]) / (parsed["rows"] / parsed["seconds"])
+    console.print(f"pipeline / parse speed ratio: {speed_ratio:.2f}")
+    console.print(f"parse / pipeline CPU-time ratio: {parsed['cpu'] / replay['cpu']:.2f} (steadier on a busy machine)")
+
+
+def _add_row(table: Table, what: str, figures: dict[str, float]) -> None:
+    rate = figures["rows"] / figures["seconds"]
+    table.add_row(what, f"{figures['rows']:,.0f}", f"{figures['seconds']:.2f}", f"{rate:,.0f}",
+                  f"{figures['cpu']:.2f}", f"{figures['rss'] / 2**20:,.0f}")  # fmt: skip

@@ -68,7 +68,7 @@ class SQLiteStore(Store):
                     for table, key in ADDITIVE_TABLES.items():
                         frame = getattr(deltas, table)
                         if frame.height:
-                            db.executemany(sql.additive_upsert(table), frame.sort(frame.columns[0]).iter_rows())
+                            db.executemany(sql.additive_upsert(table), frame.sort(key).iter_rows())
                     if deltas.sessions.height:
                         db.executemany(sql.SESSIONS_UPSERT, deltas.sessions.sort("user_session").iter_rows())
                     if deltas.users.height:
