@@ -65,10 +65,10 @@ class SQLiteStore(Store):
                 deltas = commit.deltas
                 if deltas is not None:
                     # Rows go in key order: the B-tree is then walked forwards, page after page.
-                    for table, key in ADDITIVE_TABLES.items():
+                    for table in ADDITIVE_TABLES:
                         frame = getattr(deltas, table)
                         if frame.height:
-                            db.executemany(sql.additive_upsert(table), frame.sort(key).iter_rows())
+                            db.executemany(sql.additive_upsert(table), frame.sort(frame.columns[0]).iter_rows())
                     if deltas.sessions.height:
                         db.executemany(sql.SESSIONS_UPSERT, deltas.sessions.sort("user_session").iter_rows())
                     if deltas.users.height:
