@@ -230,10 +230,15 @@ def reference_report(lines: list[bytes], lateness_s: float = 2.0) -> dict[str, A
         "brands": dimension(brands, "brand"),
         "categories": dimension(categories, "category"),
         "top_products": {
-            "by_views": [{"product_id": p, "views": v} for p, v in
-                         sorted(product_views.items(), key=lambda i: (-i[1], i[0]))[:10]],
-            "by_revenue": [{"product_id": p, "revenue": r / 1_000_000} for p, r in
-                           sorted(product_revenue.items(), key=lambda i: (-i[1], i[0]))[:10] if r > 0],
+            "by_views": [
+                {"product_id": p, "views": v}
+                for p, v in sorted(product_views.items(), key=lambda i: (-i[1], i[0]))[:10]
+            ],
+            "by_revenue": [
+                {"product_id": p, "revenue": r / 1_000_000}
+                for p, r in sorted(product_revenue.items(), key=lambda i: (-i[1], i[0]))[:10]
+                if r > 0
+            ],
         },
         "price_bands": bands,
         "completeness": {name: ratio(present[name], received) for name in FIELDS},

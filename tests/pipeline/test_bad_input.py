@@ -88,8 +88,9 @@ def test_same_numbers_without_quotes_and_crlf(tmp_path: Path, store_url: str) ->
 def test_invalid_utf8_rejects_only_its_line(tmp_path: Path, store_url: str) -> None:
     path = tmp_path / "latin1.csv"
     good = f"{T.format(1)},view,1,2,a,b,1.00,7,s".encode()
-    latin1 = good.replace(b",b,", b",\xe9t\xe9,")
-    path.write_bytes(HEADER.encode() + b"\n" + good + b"\n" + latin1 + b"\n" + good + b"\n")
+    path.write_bytes(
+        HEADER.encode() + b"\n" + good + b"\n" + good.replace(b",b,", b",\xe9t\xe9,") + b"\n" + good + b"\n"
+    )
     report = run_files(store_url, path)
     assert report["events"] == 2
     assert report["rejected"]["malformed"] == 1

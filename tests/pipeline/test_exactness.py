@@ -56,3 +56,20 @@ def test_report_of_empty_store_has_nulls_not_errors(store_url: str) -> None:
     assert report["avg_purchase_price"] is None
     assert report["cart_abandonment"] is None
     assert report["completeness"]["brand"] is None
+
+
+def test_time_now_shifts_windows_but_not_counts(shared_data: Path, tmp_path: Path) -> None:
+    import json
+    import time
+
+    path = shared_data / SHARED_FILES[0]
+    original = run_files(f"sqlite:///{tmp_path / 'a.db'}", path)
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    before = time.time()
+    shifted = run_files(url, path, extra=("--time", "now"))
+    assert shifted == original
+    series = json.loads(run_cli("report", "--store", url, "--json", "--timeseries"))
+    from datetime import datetime
+
+    first = datetime.fromisoformat(series[0]["window"].replace("Z", "+00:00")).timestamp()
+    assert before - 2 <= first <= time.time() + 1

@@ -7,10 +7,12 @@ import sys
 import click
 
 from ecomstream import __version__
+from ecomstream.cli.bench import bench_command
 from ecomstream.cli.dashboard import dashboard_command, demo_command
 from ecomstream.cli.report import rejects_command, report_command
 from ecomstream.cli.run import run_command
 from ecomstream.errors import EcomstreamError
+from ecomstream.profile.cli import profile_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -22,6 +24,8 @@ def cli() -> None:
 cli.add_command(run_command)
 cli.add_command(report_command)
 cli.add_command(rejects_command)
+cli.add_command(bench_command)
+cli.add_command(profile_command, "profile")
 cli.add_command(dashboard_command)
 cli.add_command(demo_command)
 

@@ -35,9 +35,13 @@ def make_filters(since: str | None, until: str | None, brand: str | None, catego
 @store_option
 @option("--json", "as_json", env="JSON", is_flag=True, help="Print the JSON report of METRICS.md.")
 @option("--timeseries", env="TIMESERIES", is_flag=True, help="Print the per-second time series instead.")
-@option("--since", env="SINCE", default=None,
-        help="From this time (ISO 8601 or epoch s): exact for the time series, moved down to the whole "
-        "minute for the report.")
+@option(
+    "--since",
+    env="SINCE",
+    default=None,
+    help="From this time (ISO 8601 or epoch s): exact for the time series, moved down to the whole "
+    "minute for the report.",
+)
 @option("--until", env="UNTIL", default=None, help="Up to this time, excluded (same rounding as --since).")
 @option("--brand", env="BRAND", default=None, help="Report only this brand (as stored: trimmed, lower-case).")
 @option("--category", env="CATEGORY", default=None, help="Report only this category, e.g. electronics.")
@@ -93,9 +97,7 @@ def _print_report(report: dict, top: int) -> None:
         for column in (label, "views", "carts", "purchases", "revenue", "conversion"):
             table.add_column(column, justify="left" if column == label else "right")
         for row in report[key][:top]:
-            table.add_row(
-                *(_fmt(row[c]) for c in (label, "views", "carts", "purchases", "revenue", "conversion"))
-            )
+            table.add_row(*(_fmt(row[c]) for c in (label, "views", "carts", "purchases", "revenue", "conversion")))
         console.print(table)
     products = Table(title="Top products")
     for column in ("by views", "views", "by revenue", "revenue"):
@@ -127,18 +129,14 @@ def _print_series(series: list[dict]) -> None:
     for column in ("window", "view", "cart", "remove_from_cart", "purchase", "revenue"):
         table.add_column(column, justify="left" if column == "window" else "right")
     for point in series:
-        table.add_row(
-            *(_fmt(point[c]) for c in ("window", "view", "cart", "remove_from_cart", "purchase", "revenue"))
-        )
+        table.add_row(*(_fmt(point[c]) for c in ("window", "view", "cart", "remove_from_cart", "purchase", "revenue")))
     Console().print(table)
 
 
 @click.command("rejects")
 @store_option
 @option("--limit", env="REJECTS_LIMIT", type=click.IntRange(min=1), default=50, help="Newest N rejects.")
-@option(
-    "--reason", env="REJECTS_REASON", default=None, help="Only this reason, e.g. malformed or missing:price."
-)
+@option("--reason", env="REJECTS_REASON", default=None, help="Only this reason, e.g. malformed or missing:price.")
 @option("--json", "as_json", env="JSON", is_flag=True, help="Print JSON lines instead of a table.")
 def rejects_command(store: str, limit: int, reason: str | None, as_json: bool) -> None:
     """List dead-lettered records with their reasons, newest first."""

@@ -108,9 +108,7 @@ def run_with_view(pipeline: EmbeddedPipeline, quiet: bool) -> None:
 @source_options
 @processor_options
 @store_option
-@option(
-    "--no-dashboard", env="NO_DASHBOARD", is_flag=True, help="Run the pipeline without the web dashboard."
-)
+@option("--no-dashboard", env="NO_DASHBOARD", is_flag=True, help="Run the pipeline without the web dashboard.")
 @dashboard_options
 @option("--quiet", env="QUIET", is_flag=True, help="No live view (for scripts).")
 def run_command(sources, rate, speed, time_mode, seed, limit, batch_size, batch_wait_ms, lateness, store,
@@ -143,4 +141,3 @@ def run_command(sources, rate, speed, time_mode, seed, limit, batch_size, batch_
                 f"{stats.duplicates:,} already committed; store {opened.url}",
                 err=True,
             )
-

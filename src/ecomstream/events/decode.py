@@ -1,10 +1,14 @@
 """Decoding raw batches into a frame of the nine schema columns as strings.
 
-The fast path for CSV finds line boundaries and comma counts with numpy, then lets
-polars split the fields; the two agree line for line because a chunk without quote
-characters has one record per line. A chunk with quotes, or with bytes that are not
-UTF-8, takes the slow path through Python's `csv` module, line by line, so a quoted
-comma is a comma inside a field and a bad line only rejects itself.
+The fast path for CSV lets polars read a chunk twice, both times multi-threaded: once
+as whole lines (the raw record and its comma count, so a record with too few or too
+many fields is caught) and once typed, with ids and price parsed as numbers. The two
+agree line for line because a chunk without quote characters has one record per line.
+Typed parsing turns a bad number into null; validation sends such rows, and any other
+suspect row, through the exact string rules, so the fast path only ever decides the
+clean rows. A chunk with quotes, or with bytes that are not UTF-8, takes the slow path
+through Python's `csv` module, line by line, so a quoted comma is a comma inside a
+field and a bad line only rejects itself.
 """
 
 from __future__ import annotations
@@ -20,7 +24,15 @@ from ecomstream.events.raw import RawBatch
 from ecomstream.events.schema import FIELDS, MALFORMED, MAX_RECORD_BYTES, TOO_LARGE
 
 _STRING_SCHEMA = {name: pl.String for name in FIELDS}
-_COMMA, _NEWLINE, _QUOTE = 44, 10, b'"'
+TYPED_SCHEMA = {
+    **_STRING_SCHEMA,
+    "product_id": pl.Int64,
+    "category_id": pl.Int64,
+    "price": pl.Float64,
+    "user_id": pl.Int64,
+}
+"""The fast path's column types; unparsable numbers become null."""
+_NEWLINE, _QUOTE = 10, b'"'
 
 
 @dataclass(slots=True)
@@ -32,8 +44,10 @@ class Decoded:
     `pre_reason` (String: `malformed`, `too_large` or null)."""
     raw: RawLookup
     needs_strip: bool = True
-    """False when no field can have surrounding white space (checked on the bytes)."""
+    """False when no field can have surrounding white space."""
     time_shift_us: int = 0
+    typed: bool = False
+    """True when `fields` has TYPED_SCHEMA (CSV fast path) rather than all strings."""
 
     def __len__(self) -> int:
         return self.fields.height
@@ -49,11 +63,15 @@ class RawLookup:
         ends: np.ndarray | None = None,
         messages: list[bytes] | None = None,
         frame: pl.DataFrame | None = None,
+        lines: pl.Series | None = None,
     ) -> None:
         self._data, self._starts, self._ends = data, starts, ends
-        self._messages, self._frame = messages, frame
+        self._messages, self._frame, self._lines = messages, frame, lines
 
     def __call__(self, i: int) -> bytes:
+        if self._lines is not None:
+            line = self._lines[i]
+            return b"" if line is None else line.encode()
         if self._messages is not None:
             return self._messages[i]
         if self._data is not None and self._starts is not None and self._ends is not None:
@@ -66,9 +84,9 @@ class RawLookup:
 
 def decode(batch: RawBatch) -> Decoded:
     """Decode any raw batch; never raises on bad records, only marks them."""
-    needs_strip = True
+    needs_strip, typed = True, False
     if batch.csv is not None:
-        fields, raw, needs_strip = decode_csv(batch.csv)
+        fields, raw, needs_strip, typed = decode_csv(batch.csv)
     elif batch.frame is not None:
         fields = batch.frame.select([pl.col(name).cast(pl.String) for name in FIELDS]).with_columns(
             pl.lit(None, pl.String).alias("pre_reason")
@@ -88,71 +106,47 @@ def decode(batch: RawBatch) -> Decoded:
     else:
         source = pl.repeat(batch.source, fields.height, eager=True, dtype=pl.String)
     fields = fields.with_columns(seq, source.alias("source"))
-    return Decoded(fields, raw, needs_strip, batch.time_shift_us)
+    return Decoded(fields, raw, needs_strip, batch.time_shift_us, typed)
 
 
-def _may_need_strip(buf: np.ndarray) -> bool:
-    """Whether some field may start or end with white space (a space or tab next to a
-    separator, a line end or the chunk's edges)."""
-    if (buf == 9).any():
-        return True
-    spaces = np.flatnonzero(buf == 32)
-    if spaces.size == 0:
-        return False
-    if spaces[0] == 0 or spaces[-1] == buf.size - 1:
-        return True
-    before, after = buf[spaces - 1], buf[spaces + 1]
-    edge = (before == _COMMA) | (before == _NEWLINE) | (after == _COMMA) | (after == _NEWLINE) | (after == 13)
-    return bool(edge.any())
-
-
-def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool]:
-    """Decode CSV data lines (no header) into string fields and reject reasons.
-
-    Also says whether any field may need trimming.
-    """
+def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
+    """Decode CSV data lines (no header): fields, raw records, whether fields may need
+    trimming, and whether the fields are typed (fast path) or all strings (slow path)."""
     if not data:
-        return _empty(), RawLookup(), False
+        return _empty(), RawLookup(), False, False
+    if _QUOTE in data or b"\x1f" in data:
+        return (*_decode_csv_slow(data), True, False)
+    try:
+        lines = pl.read_csv(
+            data, has_header=False, new_columns=["line"], schema={"line": pl.String},
+            separator="\x1f", quote_char=None, truncate_ragged_lines=True,
+        )["line"]  # fmt: skip
+        fields = pl.read_csv(
+            data, has_header=False, new_columns=list(FIELDS), schema=TYPED_SCHEMA, quote_char=None,
+            ignore_errors=True, truncate_ragged_lines=True, missing_columns="insert",
+        )  # fmt: skip
+    except pl.exceptions.PolarsError:
+        return (*_decode_csv_slow(data), True, False)
+    if fields.height != lines.len():
+        return (*_decode_csv_slow(data), True, False)
+    pre = (
+        pl.when(lines.str.len_bytes() > MAX_RECORD_BYTES)
+        .then(pl.lit(TOO_LARGE))
+        .when(lines.str.count_matches(",", literal=True).fill_null(0) != len(FIELDS) - 1)
+        .then(pl.lit(MALFORMED))
+        .otherwise(pl.lit(None, pl.String))
+    )
+    fields = fields.with_columns(pre.alias("pre_reason"))
+    return fields, RawLookup(lines=lines), True, True
+
+
+def _decode_csv_slow(data: bytes) -> tuple[pl.DataFrame, RawLookup]:
+    """Line by line with the `csv` module; a quoted field may span lines."""
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buf == _NEWLINE)
     ends = newlines if data.endswith(b"\n") else np.append(newlines, len(data))
-    starts = np.empty_like(ends)
-    starts[0] = 0
+    starts = np.zeros_like(ends)
     starts[1:] = ends[:-1] + 1
-    if _QUOTE in data:
-        return (*_decode_csv_slow(data, starts, ends), True)
-    commas = np.flatnonzero(buf == _COMMA)
-    comma_counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
-    try:
-        fields = pl.read_csv(
-            data,
-            has_header=False,
-            new_columns=list(FIELDS),
-            schema=_STRING_SCHEMA,
-            quote_char=None,
-            truncate_ragged_lines=True,
-            missing_columns="insert",
-            empty_string_is_null=False,
-        )
-    except pl.exceptions.PolarsError:
-        return (*_decode_csv_slow(data, starts, ends), True)
-    if fields.height != len(ends):
-        return (*_decode_csv_slow(data, starts, ends), True)
-    too_large = (ends - starts) > MAX_RECORD_BYTES
-    malformed = comma_counts != len(FIELDS) - 1
-    if too_large.any() or malformed.any():
-        code = np.where(too_large, 2, np.where(malformed, 1, 0)).astype(np.int8)
-        pre = pl.Series("code", code).replace_strict(
-            [0, 1, 2], [None, MALFORMED, TOO_LARGE], return_dtype=pl.String
-        )
-    else:
-        pre = pl.repeat(None, fields.height, dtype=pl.String, eager=True)
-    fields = fields.with_columns(pre.alias("pre_reason"))
-    return fields, RawLookup(data=data, starts=starts, ends=ends), _may_need_strip(buf)
-
-
-def _decode_csv_slow(data: bytes, starts: np.ndarray, ends: np.ndarray) -> tuple[pl.DataFrame, RawLookup]:
-    """Line by line with the `csv` module; a quoted field may span lines."""
     rows: list[list[str | None]] = []
     reasons: list[str | None] = []
     rec_starts: list[int] = []

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import polars as pl
 
-from ecomstream.events.decode import Decoded
+from ecomstream.events.decode import _STRING_SCHEMA, Decoded
 from ecomstream.events.schema import (
     EARLIEST_EPOCH_S,
     EVENT_TYPES,
@@ -58,40 +58,30 @@ class Validated:
 
 
 def validate(decoded: Decoded) -> Validated:
-    """Split a decoded batch into accepted events and rejects with reasons.
-
-    The common case is cheap: parse every column once, build one validity mask, and
-    work out reasons only for the records that fail it.
-    """
-    frame = decoded.fields
-    if frame.height == 0:
+    """Split a decoded batch into accepted events and rejects with reasons."""
+    if decoded.fields.height == 0:
         return Validated(pl.DataFrame(schema=ACCEPTED_SCHEMA), _no_rejects(), dict.fromkeys(FIELDS, 0), 0)
-    if decoded.needs_strip:
+    if decoded.typed:
+        return _validate_typed(decoded)
+    return _validate_strings(decoded.fields, decoded.needs_strip, decoded.time_shift_us)
+
+
+def _validate_strings(frame: pl.DataFrame, needs_strip: bool, time_shift_us: int) -> Validated:
+    """The exact rules on text fields: parse every column once, build one validity mask,
+    and work out reasons only for the records that fail it."""
+    if needs_strip:
         frame = frame.with_columns([pl.col(name).str.strip_chars() for name in FIELDS])
     typed = frame.with_columns(parsed_columns())
     if typed.select((pl.col("_ts").is_null() & (pl.col("event_time") != "")).any()).item():
         typed = fill_iso_times(typed)
-    if decoded.time_shift_us:
-        typed = typed.with_columns(pl.col("_ts") + decoded.time_shift_us)
+    if time_shift_us:
+        typed = typed.with_columns(pl.col("_ts") + time_shift_us)
     typed = typed.with_columns(validity())
     present = typed.select(
         [(pl.col(f"_ok_{name}") & pl.col("pre_reason").is_null()).sum().alias(name) for name in FIELDS]
     ).row(0, named=True)
     good = pl.col("_valid") & pl.col("pre_reason").is_null()
-    accepted = typed.filter(good).select(
-        pl.col("_ts").alias("ts_us"),
-        pl.col("_ts").floordiv(MICROS).alias("window"),
-        pl.col("_type").alias("type"),
-        pl.col("_product_id").alias("product_id"),
-        pl.col("_category_id").alias("category_id"),
-        pl.col("brand").replace("", None),
-        pl.col("category_code").replace("", None),
-        (pl.col("_price") * MICROS).round().cast(pl.Int64).alias("price_micros"),
-        pl.col("_user_id").alias("user_id"),
-        pl.col("user_session").replace("", None),
-        "seq",
-        "source",
-    )
+    accepted = typed.filter(good).select(_accepted_columns())
     if accepted.height == frame.height:
         rejected = _no_rejects()
     else:
@@ -104,23 +94,111 @@ def validate(decoded: Decoded) -> Validated:
     return Validated(accepted, rejected, {k: int(v) for k, v in present.items()}, frame.height)
 
 
+def _accepted_columns() -> list[pl.Expr | str]:
+    return [
+        pl.col("_ts").alias("ts_us"),
+        pl.col("_ts").floordiv(MICROS).alias("window"),
+        pl.col("_type").alias("type"),
+        pl.col("_product_id").alias("product_id"),
+        pl.col("_category_id").alias("category_id"),
+        pl.col("brand").replace("", None),
+        pl.col("category_code").replace("", None),
+        (pl.col("_price") * MICROS).round().cast(pl.Int64).alias("price_micros"),
+        pl.col("_user_id").alias("user_id"),
+        pl.col("user_session").replace("", None),
+        "seq",
+        "source",
+    ]
+
+
+_TEXT_FIELDS = ("category_code", "brand", "user_session")
+
+
+def _validate_typed(decoded: Decoded) -> Validated:
+    """Fast path over the typed CSV frame: clean rows are decided here; every other row
+    that was not already malformed goes through the exact string rules."""
+    frame = decoded.fields
+    if decoded.needs_strip:
+        frame = frame.with_columns([pl.col(name).str.strip_chars().replace("", None) for name in _TEXT_FIELDS])
+    frame = frame.with_columns(
+        pl.col("event_time")
+        .str.strptime(pl.Datetime("us", "UTC"), _CANONICAL_TIME, strict=False)
+        .dt.epoch("us")
+        .alias("_ts"),
+        pl.col("event_type").cast(pl.Enum(list(EVENT_TYPES)), strict=False).to_physical().cast(pl.Int8).alias("_type"),
+    )
+    price = pl.col("price")
+    clean = (
+        pl.col("pre_reason").is_null()
+        & pl.col("_ts").is_between(EARLIEST_EPOCH_S * MICROS, LATEST_EPOCH_S * MICROS, closed="left")
+        & pl.col("_type").is_not_null()
+        & pl.col("product_id").is_not_null()
+        & pl.col("category_id").is_not_null()
+        & price.is_not_null()
+        & price.is_finite()
+        & (price >= 0)
+        & (price <= _MAX_PRICE)
+        & pl.col("user_id").is_not_null()
+    )
+    frame = frame.with_columns(clean.fill_null(False).alias("_clean"))
+    clean_rows = frame.filter(pl.col("_clean"))
+    accepted = clean_rows.select(
+        (pl.col("_ts") + decoded.time_shift_us).alias("ts_us"),
+        ((pl.col("_ts") + decoded.time_shift_us).floordiv(MICROS)).alias("window"),
+        pl.col("_type").alias("type"),
+        "product_id",
+        "category_id",
+        "brand",
+        "category_code",
+        (price * MICROS).round().cast(pl.Int64).alias("price_micros"),
+        "user_id",
+        "user_session",
+        "seq",
+        "source",
+    )
+    counts = clean_rows.select(
+        pl.len().alias("all"),
+        *(pl.col(name).is_not_null().sum().alias(name) for name in ("category_code", "brand", "user_session")),
+    ).row(0, named=True)
+    present = {name: int(counts.get(name, counts["all"])) for name in FIELDS}
+    if clean_rows.height == frame.height:
+        return Validated(accepted, _no_rejects(), present, frame.height)
+    indexed = frame.with_row_index("row")
+    pre_rejected = indexed.filter(pl.col("pre_reason").is_not_null()).select(
+        "row", "seq", "source", pl.col("pre_reason").alias("reason")
+    )
+    suspects = indexed.filter(~pl.col("_clean") & pl.col("pre_reason").is_null()).select("row", "seq", "source")
+    rejected_parts = [pre_rejected]
+    if suspects.height:
+        rows = suspects["row"].to_list()
+        text = b"\n".join(decoded.raw(i) for i in rows) + b"\n"
+        strings = pl.read_csv(
+            text, has_header=False, new_columns=list(FIELDS), schema=_STRING_SCHEMA, quote_char=None,
+            empty_string_is_null=False, truncate_ragged_lines=True, missing_columns="insert",
+        ).with_columns(pl.lit(None, pl.String).alias("pre_reason"), suspects["seq"], suspects["source"])  # fmt: skip
+        checked = _validate_strings(strings, True, decoded.time_shift_us)
+        for name, count in checked.present.items():
+            present[name] += count
+        if checked.accepted.height:
+            accepted = pl.concat([accepted, checked.accepted]).sort("seq")
+        rejected_parts.append(
+            checked.rejected.with_columns(
+                pl.col("row").replace_strict(list(range(len(rows))), rows, return_dtype=pl.UInt32)
+            )
+        )
+    rejected = pl.concat(rejected_parts).sort("row")
+    return Validated(accepted, rejected, present, frame.height)
+
+
 def _no_rejects() -> pl.DataFrame:
     return pl.DataFrame(schema={"row": pl.UInt32, "seq": pl.Int64, "source": pl.String, "reason": pl.String})
 
 
 def parsed_columns() -> list[pl.Expr]:
     time_text = pl.col("event_time")
-    ts = (
-        time_text.str.strptime(pl.Datetime("us", "UTC"), _CANONICAL_TIME, strict=False)
-        .dt.epoch("us")
-        .alias("_ts")
-    )
+    ts = time_text.str.strptime(pl.Datetime("us", "UTC"), _CANONICAL_TIME, strict=False).dt.epoch("us").alias("_ts")
     type_code = (
-        pl.col("event_type")
-        .cast(pl.Enum(list(EVENT_TYPES)), strict=False)
-        .to_physical()
-        .cast(pl.Int8)
-        .alias("_type")
+        pl.col("event_type").cast(pl.Enum(list(EVENT_TYPES)), strict=False).to_physical().cast(pl.Int8).alias("_type")
     )
     return [
         ts,

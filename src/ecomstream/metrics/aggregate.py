@@ -20,16 +20,8 @@ _PURCHASE = EVENT_TYPES.index("purchase")
 
 
 def _type_sums() -> list[pl.Expr]:
-    counts = [
-        (pl.col("type") == code).sum().cast(pl.Int64).alias(name) for code, name in enumerate(TYPE_COLUMNS)
-    ]
-    revenue = (
-        pl.col("price_micros")
-        .filter(pl.col("type") == _PURCHASE)
-        .sum()
-        .cast(pl.Int64)
-        .alias("revenue_micros")
-    )
+    counts = [(pl.col("type") == code).sum().cast(pl.Int64).alias(name) for code, name in enumerate(TYPE_COLUMNS)]
+    revenue = pl.col("price_micros").filter(pl.col("type") == _PURCHASE).sum().cast(pl.Int64).alias("revenue_micros")
     return [*counts, revenue]
 
 
@@ -40,13 +32,7 @@ def normalise_brand(raw: pl.Expr) -> pl.Expr:
 
 def category_of(code: pl.Expr) -> pl.Expr:
     """Category dimension: first dot-separated part of category_code, `(unknown)` when missing."""
-    return (
-        code.str.strip_chars()
-        .str.split_exact(".", 1)
-        .struct.field("field_0")
-        .replace("", None)
-        .fill_null(UNKNOWN)
-    )
+    return code.str.strip_chars().str.split_exact(".", 1).struct.field("field_0").replace("", None).fill_null(UNKNOWN)
 
 
 def price_band_counts(price_micros: pl.Series) -> Counter[str]:
@@ -66,32 +52,28 @@ def aggregate(events: pl.DataFrame) -> Deltas:
     sums = _type_sums()
     frames = pl.collect_all(
         [
-            lazy.group_by("window").agg(sums).sort("window"),
+            lazy.group_by("window").agg(sums),
             lazy.group_by("brand").agg(sums),
             lazy.group_by("category_code").agg(sums),
-            lazy.group_by("product_id").agg(sums).sort("product_id"),
+            lazy.group_by("product_id").agg(sums),
             lazy.filter(pl.col("user_session").is_not_null())
             .group_by("user_session")
             .agg(
                 pl.col("type")
-                .replace_strict(
-                    list(range(len(EVENT_TYPES))), [FLAG[t] for t in EVENT_TYPES], return_dtype=pl.Int64
-                )
+                .replace_strict(list(range(len(EVENT_TYPES))), [FLAG[t] for t in EVENT_TYPES], return_dtype=pl.Int64)
                 .bitwise_or()
                 .alias("flags")
-            )
-            .sort("user_session"),
-            lazy.select(pl.col("user_id").unique().sort()),
-            lazy.group_by((pl.col("window") // CUBE_SECONDS * CUBE_SECONDS).alias("minute"), "brand", "category_code")
-            .agg(sums),
+            ),
+            lazy.select(pl.col("user_id").unique()),
+            lazy.group_by(
+                (pl.col("window") // CUBE_SECONDS * CUBE_SECONDS).alias("minute"), "brand", "category_code"
+            ).agg(sums),
         ]
     )
     windows, raw_brands, raw_categories, products, sessions, users, raw_cube = frames
     brands = summed_by(raw_brands.with_columns(normalise_brand(pl.col("brand")).alias("brand")), "brand")
     categories = summed_by(
-        raw_categories.with_columns(category_of(pl.col("category_code")).alias("category")).drop(
-            "category_code"
-        ),
+        raw_categories.with_columns(category_of(pl.col("category_code")).alias("category")).drop("category_code"),
         "category",
     )
     counters = price_band_counts(events["price_micros"])

@@ -36,7 +36,13 @@ HOUR_SECONDS = 3_600
 
 def summed_by(frame: pl.DataFrame, key: str | tuple[str, ...]) -> pl.DataFrame:
     keys = [key] if isinstance(key, str) else list(key)
-    return frame.group_by(keys).agg(pl.col(c).sum() for c in frame.columns if c not in keys).sort(keys)
+    return frame.group_by(keys).agg(pl.col(c).sum() for c in frame.columns if c not in keys)
+
+
+def key_columns(frame: pl.DataFrame) -> list[str]:
+    """The columns of a delta frame that are not counts (its key), in frame order."""
+    counts = {*TYPE_COLUMNS, "revenue_micros"}
+    return [c for c in frame.columns if c not in counts]
 
 
 def empty_cube() -> pl.DataFrame:
@@ -47,7 +53,7 @@ def empty_cube() -> pl.DataFrame:
 
 @dataclass(slots=True)
 class Deltas:
-    """What a set of events adds to the metrics. Frames are keyed and sorted by key."""
+    """What a set of events adds to the metrics. Frames have one row per key, in no order."""
 
     windows: pl.DataFrame
     """window (epoch s), view, cart, remove_from_cart, purchase, revenue_micros."""
@@ -76,11 +82,8 @@ class Deltas:
             brands=summed_by(concat(self.brands, other.brands), "brand"),
             categories=summed_by(concat(self.categories, other.categories), "category"),
             products=summed_by(concat(self.products, other.products), "product_id"),
-            sessions=concat(self.sessions, other.sessions)
-            .group_by("user_session")
-            .agg(pl.col("flags").bitwise_or())
-            .sort("user_session"),
-            users=concat(self.users, other.users).unique().sort("user_id"),
+            sessions=concat(self.sessions, other.sessions).group_by("user_session").agg(pl.col("flags").bitwise_or()),
+            users=concat(self.users, other.users).unique(),
             counters=self.counters + other.counters,
             cube=summed_by(concat(self.cube, other.cube), CUBE_KEYS),
         )
@@ -99,7 +102,11 @@ class Deltas:
         return int(self.windows.select(pl.sum_horizontal(*TYPE_COLUMNS).sum()).item())
 
     def equals(self, other: Deltas) -> bool:
-        """Field-by-field equality (frames compared as sorted tables)."""
+        """Field-by-field equality (frames compared as tables sorted by their key)."""
+
+        def by_key(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.sort(key_columns(frame))
+
         pairs = [
             (self.windows, other.windows),
             (self.brands, other.brands),
@@ -109,5 +116,5 @@ class Deltas:
             (self.users, other.users),
             (self.cube, other.cube),
         ]
-        same_frames = all(a.equals(b) for a, b in pairs)
+        same_frames = all(by_key(a).equals(by_key(b)) for a, b in pairs)
         return same_frames and +self.counters == +other.counters

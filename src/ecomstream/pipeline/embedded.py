@@ -49,9 +49,7 @@ def source_batches(spec: SourceSpec, positions: dict[str, Position]) -> Iterator
             yield from paced(read_file(path, source, done.seq, spec.chunk_bytes, shift), spec.pace)
         return
     source = generator_source_id(spec.seed)
-    done = positions.get(source, Position(0))
-    if done.finished:
-        return
+    done = positions.get(source, Position(0))  # the generator never ends: only --limit stops a run
     shift = done.time_shift_us
     if spec.time_now and not done.seq and not shift:
         shift = round(time.time() * 1_000_000) - DEFAULT_START_US

@@ -17,6 +17,7 @@ before the watermark is late. It still counts everywhere, in its own window too.
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from collections import Counter
@@ -86,19 +87,70 @@ class Processor:
         self.stream_max_us: int | None = store.stream_max(self.settings.stream)
         self.stats.watermark_us = self._watermark(self.stream_max_us)
         self._process = psutil.Process(os.getpid())
+        self._pending: queue.Queue[tuple[Commit, list[tuple[float, int]]] | None] = queue.Queue(maxsize=1)
+        self._commit_error: BaseException | None = None
+        self._committer: threading.Thread | None = None
 
     def run(self, stop: threading.Event | None = None) -> RunStats:
         """Process until the bus says END (finite sources) or `stop` is set."""
         stop = stop or threading.Event()
         ended = False
-        while not ended and not stop.is_set():
-            batches, ended = self._collect(stop)
-            if batches:
-                self.process(batches)
-            elif not ended:
-                self._publish_figures(running=True)
+        last_figures = 0.0
+        try:
+            while not ended and not stop.is_set():
+                batches, ended = self._collect(stop)
+                if batches:
+                    self.process(batches, wait=False)
+                elif not ended and time.monotonic() - last_figures >= 1.0:
+                    self.flush()
+                    self._publish_figures(running=True)
+                    last_figures = time.monotonic()
+        finally:
+            self.flush()
         self._publish_figures(running=False)
         return self.stats
+
+    def flush(self) -> None:
+        """Wait until every submitted commit is in the store; raise its error if one failed."""
+        if self._committer is not None:
+            self._pending.put(None)
+            self._committer.join()
+            self._committer = None
+        if self._commit_error is not None:
+            error, self._commit_error = self._commit_error, None
+            raise error
+
+    def _submit(self, commit: Commit, handed: list[tuple[float, int]], wait: bool) -> None:
+        """Commit in the background so the next micro-batch is prepared meanwhile.
+
+        One commit at most waits in the queue, so commits stay in order and memory flat.
+        """
+        if self._commit_error is not None:
+            self.flush()
+        if wait:
+            self.flush()
+            self._apply(commit, handed)
+            return
+        if self._committer is None:
+            self._committer = threading.Thread(target=self._commit_loop, name="ecomstream-commit", daemon=True)
+            self._committer.start()
+        self._pending.put((commit, handed))
+
+    def _commit_loop(self) -> None:
+        while (item := self._pending.get()) is not None:
+            if self._commit_error is None:
+                try:
+                    self._apply(*item)
+                except BaseException as err:  # raised again in the processor thread by flush()
+                    self._commit_error = err
+
+    def _apply(self, commit: Commit, handed: list[tuple[float, int]]) -> None:
+        self.store.commit(commit)
+        commit_at = time.time()
+        for handed_at, count in handed:
+            self.stats.latency.add(commit_at - handed_at, count, now=commit_at)
+        self.stats.commits += 1
+        self.stats.last_commit_at = commit_at
 
     def _collect(self, stop: threading.Event) -> tuple[list[RawBatch], bool]:
         settings = self.settings
@@ -119,8 +171,11 @@ class Processor:
             rows += item.count
         return batches, False
 
-    def process(self, batches: list[RawBatch]) -> None:
-        """Validate, aggregate and commit one micro-batch of raw batches."""
+    def process(self, batches: list[RawBatch], wait: bool = True) -> None:
+        """Validate, aggregate and commit one micro-batch of raw batches.
+
+        With `wait=False` the commit happens in the background (see `flush`).
+        """
         accepted_parts: list[pl.DataFrame] = []
         rejects: list[Reject] = []
         counters: Counter[str] = Counter()
@@ -152,14 +207,9 @@ class Processor:
             deltas = empty_deltas()
             deltas.counters += counters
         streams = {self.settings.stream: self.stream_max_us} if self.stream_max_us is not None else {}
-        commit_at = time.time()
-        for handed_at, count in handed:
-            self.stats.latency.add(commit_at - handed_at, count, now=commit_at)
         self._account(deltas, counters, len(rejects))
-        figures = self._figures(running=True, at=commit_at)
-        self.store.commit(Commit(deltas, rejects, positions, streams, figures))
-        self.stats.commits += 1
-        self.stats.last_commit_at = time.time()
+        figures = self._figures(running=True)
+        self._submit(Commit(deltas, rejects, positions, streams, figures), handed, wait)
 
     def _fresh_part(self, batch: RawBatch, committed_seq: int):
         """The decoded records of `batch` numbered above the committed position."""

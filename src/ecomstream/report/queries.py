@@ -48,9 +48,7 @@ def totals(store: Store, since: int | None = None, until: int | None = None) -> 
 
 def funnel(store: Store) -> dict[str, int]:
     """Distinct sessions, and sessions having at least one event of each type."""
-    parts = ", ".join(
-        f"COALESCE(SUM(CASE WHEN (flags & {flag}) <> 0 THEN 1 ELSE 0 END), 0)" for flag in FLAG.values()
-    )
+    parts = ", ".join(f"COALESCE(SUM(CASE WHEN (flags & {flag}) <> 0 THEN 1 ELSE 0 END), 0)" for flag in FLAG.values())
     abandoned = (
         f"COALESCE(SUM(CASE WHEN (flags & {FLAG['cart']}) <> 0 AND (flags & {FLAG['purchase']}) = 0 "
         "THEN 1 ELSE 0 END), 0)"
@@ -118,8 +116,7 @@ def timeseries(store: Store, since: int | None = None, until: int | None = None)
     """Per 1-second window in [since, until): event counts by type and revenue."""
     where, params = _time_filter(since, until)
     rows = store.rows(
-        f"SELECT window_start, {', '.join(EVENT_TYPES)}, revenue_micros FROM windows{where} "
-        "ORDER BY window_start",
+        f"SELECT window_start, {', '.join(EVENT_TYPES)}, revenue_micros FROM windows{where} ORDER BY window_start",
         params,
     )
     series = []

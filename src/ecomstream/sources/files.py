@@ -89,9 +89,7 @@ def _open_text(path: Path):
         raise SourceError(msg) from err
 
 
-def _read_csv(
-    path: Path, source: str, after_seq: int, chunk_bytes: int, time_shift_us: int
-) -> Iterator[RawBatch]:
+def _read_csv(path: Path, source: str, after_seq: int, chunk_bytes: int, time_shift_us: int) -> Iterator[RawBatch]:
     seq = 1
     pending: RawBatch | None = None
     try:
@@ -132,6 +130,8 @@ def _read_csv(
 def _record_boundary(data: bytes) -> int:
     """Offset just after the last newline that ends a whole record (quotes balanced)."""
     cut = data.rfind(b"\n") + 1
+    if b'"' not in data:
+        return cut
     while cut > 0 and data.count(b'"', 0, cut) % 2 == 1:
         cut = data.rfind(b"\n", 0, cut - 1) + 1
     return cut
@@ -165,9 +165,7 @@ def _read_parquet(path: Path, source: str, after_seq: int, time_shift_us: int) -
     while offset < total:
         frame = _parquet_strings(lazy.slice(offset, PARQUET_ROWS).collect())
         last = offset + frame.height >= total
-        yield RawBatch(
-            source, offset + 1, frame.height, frame=frame, time_shift_us=time_shift_us, last_in_source=last
-        )
+        yield RawBatch(source, offset + 1, frame.height, frame=frame, time_shift_us=time_shift_us, last_in_source=last)
         offset += frame.height
 
 

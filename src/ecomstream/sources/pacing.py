@@ -45,21 +45,47 @@ def paced(
     started = clock()
     handed = 0
     first_event_s: float | None = None
-    per_tick = max(1, int((pace.rate or 0) * TICK_S)) if pace.rate else 2_000
+    per_tick = max(1, int((pace.rate or 0) * TICK_S))
     for batch in batches:
-        for piece in split(batch, per_tick):
-            if pace.rate:
-                due = started + handed / pace.rate
-            else:
-                moment = _first_time_s(piece)
-                if moment is not None and first_event_s is None:
-                    first_event_s = moment
-                due = started + ((moment or first_event_s or 0) - (first_event_s or 0)) / (pace.speed or 1)
-            wait = due - clock()
-            if wait > 0:
-                sleep(wait)
-            handed += piece.count
+        if pace.rate:
+            for piece in split(batch, per_tick):
+                wait = started + handed / pace.rate - clock()
+                if wait > 0:
+                    sleep(wait)
+                handed += piece.count
+                yield replace(piece, handed_at=time.time())
+            continue
+        speed = pace.speed or 1.0
+        for piece, moment in split_by_time(batch, TICK_S * speed):
+            if moment is not None:
+                first_event_s = moment if first_event_s is None else first_event_s
+                wait = started + (moment - first_event_s) / speed - clock()
+                if wait > 0:
+                    sleep(wait)
             yield replace(piece, handed_at=time.time())
+
+
+def split_by_time(batch: RawBatch, span_s: float, max_rows: int = 2_000) -> Iterator[tuple[RawBatch, float | None]]:
+    """Cut a batch where its event times move on by more than `span_s`; each piece comes
+    with the original event time (epoch s) of its first record, None when unreadable."""
+    if batch.csv is not None and b'"' in batch.csv:  # records may span lines: keep it whole
+        yield batch, _time_s(batch.csv.split(b",", 1)[0].decode(errors="replace").strip())
+        return
+    times = _event_times_s(batch)
+    if not times:
+        yield batch, None
+        return
+    sizes: list[int] = []
+    starts: list[float | None] = []
+    piece_start: float | None = None
+    for moment in times:
+        if sizes and sizes[-1] < max_rows and (moment is None or piece_start is None or moment - piece_start <= span_s):
+            sizes[-1] += 1
+            continue
+        sizes.append(1)
+        starts.append(moment)
+        piece_start = moment if moment is not None else piece_start
+    yield from zip(_cut(batch, sizes), starts, strict=True)
 
 
 def split(batch: RawBatch, rows: int) -> Iterator[RawBatch]:
@@ -67,35 +93,45 @@ def split(batch: RawBatch, rows: int) -> Iterator[RawBatch]:
     if batch.count <= rows:
         yield batch
         return
-    if batch.csv is not None:
-        buf = np.frombuffer(batch.csv, dtype=np.uint8)
-        ends = np.flatnonzero(buf == 10) + 1
-        bounds = [0, *(int(ends[i - 1]) for i in range(rows, batch.count, rows)), len(batch.csv)]
-        pieces = [batch.csv[a:b] for a, b in itertools.pairwise(bounds)]
-        payloads = [{"csv": p} for p in pieces]
-        counts = [p.count(b"\n") for p in pieces]
-    elif batch.frame is not None:
-        payloads = [{"frame": batch.frame.slice(i, rows)} for i in range(0, batch.count, rows)]
-        counts = [min(rows, batch.count - i) for i in range(0, batch.count, rows)]
-    else:
+    sizes = [min(rows, batch.count - i) for i in range(0, batch.count, rows)]
+    yield from _cut(batch, sizes)
+
+
+def _cut(batch: RawBatch, sizes: list[int]) -> Iterator[RawBatch]:
+    """Consecutive pieces of the given record counts (which add up to the batch's)."""
+    if len(sizes) <= 1 or (batch.csv is None and batch.frame is None):
         yield batch
         return
+    if batch.csv is not None:
+        ends = np.flatnonzero(np.frombuffer(batch.csv, dtype=np.uint8) == 10) + 1
+        bounds = [0, *(int(ends[i - 1]) for i in itertools.accumulate(sizes[:-1])), len(batch.csv)]
+        payloads: list[dict] = [{"csv": batch.csv[a:b]} for a, b in itertools.pairwise(bounds)]
+    else:
+        offsets = [0, *itertools.accumulate(sizes[:-1])]
+        payloads = [{"frame": batch.frame.slice(o, n)} for o, n in zip(offsets, sizes, strict=True)]
     seq = batch.first_seq
-    for index, (payload, count) in enumerate(zip(payloads, counts, strict=True)):
-        last = batch.last_in_source and index == len(counts) - 1
-        yield RawBatch(
-            batch.source, seq, count, **payload, time_shift_us=batch.time_shift_us, last_in_source=last
-        )
+    for index, (payload, count) in enumerate(zip(payloads, sizes, strict=True)):
+        last = batch.last_in_source and index == len(sizes) - 1
+        yield RawBatch(batch.source, seq, count, **payload, time_shift_us=batch.time_shift_us, last_in_source=last)
         seq += count
 
 
-def _first_time_s(batch: RawBatch) -> float | None:
-    """Original event time (epoch s) of a batch's first record, if it can be read."""
-    text: str | None = None
+def _event_times_s(batch: RawBatch) -> list[float | None]:
+    """Original event time (epoch s) of every record, None where unreadable."""
     if batch.csv:
-        text = batch.csv[: batch.csv.find(b",")].decode(errors="replace").strip()
+        lines = batch.csv.split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        texts = [line.split(b",", 1)[0].decode(errors="replace").strip() for line in lines]
     elif batch.frame is not None and batch.frame.height:
-        text = batch.frame["event_time"][0]
+        texts = batch.frame["event_time"].to_list()
+    else:
+        return []
+    cache: dict[str, float | None] = {}
+    return [cache[t] if t in cache else cache.setdefault(t, _time_s(t)) for t in texts]
+
+
+def _time_s(text: str | None) -> float | None:
     if not text:
         return None
     try:

@@ -88,9 +88,7 @@ class Store(abc.ABC):
         """Committed positions of every source."""
         return {
             source: Position(int(seq), bool(finished), int(shift))
-            for source, seq, finished, shift in self.rows(
-                "SELECT source, seq, finished, time_shift_us FROM positions"
-            )
+            for source, seq, finished, shift in self.rows("SELECT source, seq, finished, time_shift_us FROM positions")
         }
 
     def stream_max(self, stream: str) -> int | None:

@@ -24,6 +24,7 @@ ADDITIVE_TABLES: dict[str, tuple[str, ...]] = {
 """Table name -> key columns, for tables whose other columns are COUNT_COLUMNS. The name is
 also the `Deltas` field whose frame (keys then counts, in this order) is added to the table."""
 
+
 def ddl(dialect: str = "sqlite") -> list[str]:
     """CREATE statements for `sqlite` or `postgresql`.
 

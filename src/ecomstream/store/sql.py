@@ -22,8 +22,11 @@ def additive_upsert(table: str) -> str:
 
 SESSIONS_UPSERT = (
     "INSERT INTO sessions (user_session, flags) VALUES (?, ?) "
-    "ON CONFLICT (user_session) DO UPDATE SET flags = sessions.flags | excluded.flags"
+    "ON CONFLICT (user_session) DO UPDATE SET flags = sessions.flags | excluded.flags "
+    "WHERE (sessions.flags | excluded.flags) <> sessions.flags"
 )
+"""Or the funnel flags in; a session whose flags do not change is not rewritten (no page
+is dirtied, nothing goes to the WAL), which is the common case for a returning session."""
 USERS_INSERT = "INSERT INTO users (user_id) VALUES (?) ON CONFLICT (user_id) DO NOTHING"
 COUNTERS_UPSERT = (
     "INSERT INTO counters (name, value) VALUES (?, ?) "

@@ -1,0 +1,109 @@
+"""Reading profiled files in chunks: CSV, gzip CSV (by its magic bytes) and Parquet.
+
+The rules are those of the pipeline's file source: a first line equal to the header is
+skipped (otherwise it is data), a last line without a newline gets one, and a CSV chunk
+ends with a newline that closes a whole record (quotes balanced).
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ecomstream.errors import SourceError
+from ecomstream.events.schema import FIELDS
+
+HEADER = ",".join(FIELDS).encode()
+CHUNK_BYTES = 16 << 20
+"""Uncompressed bytes per CSV chunk (about 120,000 rows of the REES46 files)."""
+PARQUET_ROWS = 250_000
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Consecutive records of one file: CSV data lines or a frame of nine text columns."""
+
+    csv: bytes | None
+    frame: pl.DataFrame | None
+    consumed: int
+    """Bytes of the file (as stored, so compressed for gzip) read up to this chunk's end."""
+
+
+def file_format(path: Path) -> str:
+    """`parquet`, `csv.gz` or `csv`, from the suffix (Parquet) or the gzip magic bytes."""
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        return "parquet"
+    try:
+        with path.open("rb") as probe:
+            magic = probe.read(2)
+    except OSError as err:
+        msg = f"cannot open {path}: {err.strerror}; check the path"
+        raise SourceError(msg) from err
+    return "csv.gz" if magic == b"\x1f\x8b" else "csv"
+
+
+def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
+    """The file's records in order, in chunks."""
+    if file_format(path) == "parquet":
+        return _parquet_chunks(path)
+    return _csv_chunks(path, chunk_bytes)
+
+
+def _csv_chunks(path: Path, chunk_bytes: int) -> Iterator[Chunk]:
+    compressed = file_format(path) == "csv.gz"
+    try:
+        with path.open("rb") as stored:
+            handle = gzip.GzipFile(fileobj=stored) if compressed else stored
+            first = handle.readline()
+            pending = b"" if first.rstrip(b"\r\n") == HEADER else first
+            while True:
+                block = pending + handle.read(chunk_bytes) + handle.readline()
+                pending = b""
+                # A quoted field may hold a newline: extend the chunk until quotes balance.
+                while b'"' in block and block.count(b'"') % 2 == 1 and (line := handle.readline()):
+                    block += line
+                if not block:
+                    return
+                if not block.endswith(b"\n"):
+                    block += b"\n"
+                yield Chunk(block, None, stored.tell())
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        msg = f"cannot read {path}: {err}; is the file complete and readable?"
+        raise SourceError(msg) from err
+
+
+def _parquet_chunks(path: Path) -> Iterator[Chunk]:
+    try:
+        size = path.stat().st_size
+        lazy = pl.scan_parquet(path)
+        total = lazy.select(pl.len()).collect().item()
+        for offset in range(0, total, PARQUET_ROWS):
+            frame = parquet_text(lazy.slice(offset, PARQUET_ROWS).collect())
+            yield Chunk(None, frame, size * min(total, offset + PARQUET_ROWS) // max(total, 1))
+    except (OSError, pl.exceptions.PolarsError) as err:
+        msg = f"cannot read Parquet file {path}: {err}; is it a complete Parquet file?"
+        raise SourceError(msg) from err
+
+
+def parquet_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """The nine columns as the text a CSV file would hold, as the pipeline's source does:
+    times in UTC (naive ones taken as UTC) as `YYYY-MM-DD HH:MM:SS UTC`, prices rounded to
+    6 decimals, nulls and missing columns empty."""
+    columns = []
+    for name in FIELDS:
+        if name not in frame.columns:
+            columns.append(pl.lit("").alias(name))
+            continue
+        dtype = frame.schema[name]
+        column = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            moment = column.dt.replace_time_zone("UTC") if dtype.time_zone is None else column
+            column = moment.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+        elif name == "price" and dtype.is_float():
+            column = column.round(6).cast(pl.String)
+        columns.append(column.cast(pl.String).fill_null("").alias(name))
+    return frame.select(columns)
