@@ -130,7 +130,7 @@ def funnel(found: dict[str, Any]) -> dict[str, Any]:
             "type": "funnel",
             "y": ["with a view", "with a cart", "with a purchase"],
             "x": values,
-            "textinfo": "value+percent previous",
+            "texttemplate": "%{value:,}<br>%{percentPrevious:.1%} of the step before",
             "marker": {"color": [COLOURS["view"], COLOURS["cart"], COLOURS["purchase"]]},
             "hovertemplate": "sessions %{y}: %{x:,}<extra></extra>",
         }
