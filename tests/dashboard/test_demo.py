@@ -91,3 +91,14 @@ def test_live_demo_page(page: Any, shared_data: Path, tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
         assert page.dialogs == [] and page.errors == []
         assert served.stop() == 0
+
+
+def test_demo_needs_no_arguments(tmp_path: Path) -> None:
+    """The generator at its default pace, event times now; only the store is moved out of the way."""
+    url = f"sqlite:///{tmp_path / 'gen.db'}"
+    with serving("demo", "--store", url, log=tmp_path / "gen.log") as served:
+        _wait(lambda: served.get("/api/totals").json()["events"] > 1_000, "generated events", served)
+        health = served.get("/api/health").json()["workers"][0]
+        assert health["status"] == "running" and health["events_per_s"] > 0
+        assert served.stop() == 0
+    assert report_of(url)["events"] > 1_000
