@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ecomstream.dashboard.server import DashboardServer
 
 JOIN_TIMEOUT_S = 30.0
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def open_server(settings: DashboardSettings) -> DashboardServer:
@@ -64,6 +65,8 @@ def serve(server: DashboardServer, pipeline: EmbeddedPipeline | None = None, kee
 
     previous = signal.signal(signal.SIGINT, interrupted)
     gate = " (token required: open it with ?token=...)" if settings.token else ""
+    if not settings.token and settings.host not in LOOPBACK:
+        click.echo(f"warning: serving on {settings.host} without --token: anyone who can reach it reads it", err=True)
     click.echo(f"dashboard: {server.url}{gate}", err=False)
     click.echo(f"api: {server.url}api/report · metrics: {server.url}metrics · Ctrl-C to stop", err=True)
     try:
