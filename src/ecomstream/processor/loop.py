@@ -26,7 +26,7 @@ import polars as pl
 import psutil
 
 from ecomstream.bus.memory import END
-from ecomstream.events.decode import decode
+from ecomstream.events.decode import Decoded, decode
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.validate import Validated, validate
 from ecomstream.metrics import aggregate, quality_counters
@@ -72,6 +72,18 @@ class RunStats:
             return 0.0
         elapsed = max(now - min(t for t, _ in recent), 1e-3) if len(recent) > 1 else span_s
         return sum(n for _, n in recent) / max(elapsed, 1e-3)
+
+
+@dataclass(slots=True)
+class Part:
+    """What one raw batch contributes to a commit (see `Processor._part`)."""
+
+    fresh: Decoded | None
+    """Its records above the committed positions, decoded; None when there are none."""
+    positions: dict[str, Position]
+    """Positions to commit with it."""
+    expected: dict[str, int] = field(default_factory=dict)
+    """Positions that must be unchanged in the store for the commit to apply."""
 
 
 class Processor:
@@ -125,21 +137,20 @@ class Processor:
         rejects: list[Reject] = []
         counters: Counter[str] = Counter()
         positions: dict[str, Position] = {}
+        expected: dict[str, int] = {}
         handed: list[tuple[float, int]] = []
         now = time.time()
         for batch in batches:
-            committed = self.positions.get(batch.source, Position(0))
-            fresh = self._fresh_part(batch, committed.seq)
-            if fresh is not None:
-                validated = validate(fresh)
+            part = self._part(batch)
+            if part.fresh is not None:
+                validated = validate(part.fresh)
                 counters += quality_counters(validated)
                 accepted_parts.append(validated.accepted)
-                rejects.extend(self._rejects(validated, fresh.raw, now))
-                handed.append((batch.handed_at, validated.accepted.height))
-            if batch.count or batch.last_in_source:
-                last = max(committed.seq, batch.last_seq)
-                positions[batch.source] = Position(last, batch.last_in_source, batch.time_shift_us)
-                self.positions[batch.source] = positions[batch.source]
+                rejects.extend(self._rejects(validated, part.fresh.raw, now))
+                handed.extend(self._handed(batch, validated.accepted))
+            positions.update(part.positions)
+            self.positions.update(part.positions)
+            expected.update(part.expected)
         accepted = pl.concat(accepted_parts) if accepted_parts else None
         deltas: Deltas | None = None
         if accepted is not None and accepted.height:
@@ -157,11 +168,26 @@ class Processor:
             self.stats.latency.add(commit_at - handed_at, count, now=commit_at)
         self._account(deltas, counters, len(rejects))
         figures = self._figures(running=True, at=commit_at)
-        self.store.commit(Commit(deltas, rejects, positions, streams, figures))
+        self.store.commit(Commit(deltas, rejects, positions, streams, figures, expected))
         self.stats.commits += 1
         self.stats.last_commit_at = time.time()
 
-    def _fresh_part(self, batch: RawBatch, committed_seq: int):
+    def _part(self, batch: RawBatch) -> Part:
+        """What one raw batch adds to the commit: its records not committed yet, and
+        the positions it moves. Subclasses for other transports override this."""
+        committed = self.positions.get(batch.source, Position(0))
+        fresh = self._fresh_part(batch, committed.seq)
+        positions = {}
+        if batch.count or batch.last_in_source:
+            last = max(committed.seq, batch.last_seq)
+            positions[batch.source] = Position(last, batch.last_in_source, batch.time_shift_us)
+        return Part(fresh, positions)
+
+    def _handed(self, batch: RawBatch, accepted: pl.DataFrame) -> list[tuple[float, int]]:
+        """(hand-off time, events) pairs of a batch's accepted events, for the latency figure."""
+        return [(batch.handed_at, accepted.height)]
+
+    def _fresh_part(self, batch: RawBatch, committed_seq: int) -> Decoded | None:
         """The decoded records of `batch` numbered above the committed position."""
         if batch.count == 0 or batch.last_seq <= committed_seq:
             self.stats.duplicates += batch.count
@@ -172,13 +198,11 @@ class Processor:
             dropped = int((~keep).sum())
             if dropped:
                 self.stats.duplicates += dropped
-                from ecomstream.events.decode import Decoded
-
                 rows = keep.arg_true()
                 raw = decoded.raw
                 decoded = Decoded(
                     decoded.fields.filter(keep), lambda i: raw(int(rows[i])), decoded.needs_strip,
-                    decoded.time_shift_us,
+                    decoded.time_shift_us, decoded.typed,
                 )  # fmt: skip
         return decoded
 
@@ -200,8 +224,7 @@ class Processor:
     def _watermark(self, max_us: int | None) -> int | None:
         return None if max_us is None else max_us - round(self.settings.lateness_s * MICROS)
 
-    @staticmethod
-    def _rejects(validated: Validated, raw, now: float) -> list[Reject]:
+    def _rejects(self, validated: Validated, raw, now: float) -> list[Reject]:
         return [
             Reject(source, int(seq), reason, raw(int(row)), now)
             for row, seq, source, reason in validated.rejected.iter_rows()
