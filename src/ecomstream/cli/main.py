@@ -8,6 +8,7 @@ import click
 
 from ecomstream import __version__
 from ecomstream.cli.bench import bench_command
+from ecomstream.cli.kafka import process_command, produce_command
 from ecomstream.cli.report import rejects_command, report_command
 from ecomstream.cli.run import run_command
 from ecomstream.errors import EcomstreamError
@@ -23,6 +24,8 @@ cli.add_command(run_command)
 cli.add_command(report_command)
 cli.add_command(rejects_command)
 cli.add_command(bench_command)
+cli.add_command(produce_command)
+cli.add_command(process_command)
 
 
 def main() -> None:
