@@ -228,15 +228,16 @@ class KafkaWorker:
         found = metadata.topics.get(topic)
         if found is None or found.error is not None:
             return False
+        # One request for every partition's end offset (timestamp -1 = the end): a request per
+        # partition would wait behind the fetch long-poll each time.
+        ends = self.consumer.offsets_for_times([TopicPartition(topic, p, -1) for p in found.partitions], timeout=5)
         committed = self.store.positions()
-        for partition in found.partitions:
-            low, high = self.consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=5)
-            position = committed.get(offset_key(topic, partition))
-            if high > max(low, 0) and (position is None or position.seq < high):
+        for end in ends:
+            position = committed.get(offset_key(topic, end.partition))
+            if end.error is not None or (end.offset > 0 and (position is None or position.seq < end.offset)):
                 self._last_activity = time.monotonic() - wait_fraction(self.settings.exit_when_idle_s)
                 return False
         return True
-
 
 def wait_fraction(wait: float | None) -> float:
     """After a failed drain check, check again in about a second rather than a full wait."""
