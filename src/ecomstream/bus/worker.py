@@ -239,6 +239,7 @@ class KafkaWorker:
                 return False
         return True
 
+
 def wait_fraction(wait: float | None) -> float:
     """After a failed drain check, check again in about a second rather than a full wait."""
     return max(0.0, (wait or 0) - 1.0)

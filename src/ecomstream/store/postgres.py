@@ -1,8 +1,8 @@
 """The shared store: PostgreSQL, written by any number of workers at once.
 
-A commit is one transaction. Each delta frame is streamed with COPY (CSV, written by
-polars) into a temporary staging table, then merged with one
-`INSERT ... SELECT ... GROUP BY key ORDER BY key ON CONFLICT DO UPDATE` per table.
+A commit is one transaction. Each delta frame (one row per key) is streamed with COPY
+(CSV, written by polars) into a temporary staging table, then merged with one
+`INSERT ... SELECT ... ORDER BY key ON CONFLICT DO UPDATE` per table.
 Rows are locked in key order and the tables in a fixed order, with the hot scalar rows
 (counters, streams) last, so concurrent workers wait for each other instead of
 deadlocking, and hold the hottest locks only briefly. Should PostgreSQL still report a
@@ -13,6 +13,10 @@ making sure the rows exist): a writer whose partitions were taken over cannot ap
 stale batch.
 
 PostgreSQL text cannot hold NUL characters; they are stored as U+FFFD.
+
+The session runs with `synchronous_commit = off`: a server crash may lose the last
+commits, but each one whole, deltas and input positions together, so the lost batches
+are simply read and counted again.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class PostgresStore(Store):
         self._lock = threading.Lock()
         try:
             self._db = psycopg.connect(url, autocommit=True, connect_timeout=int(connect_timeout))
+            self._db.execute("SET synchronous_commit = off")
         except psycopg.Error as err:
             msg = (
                 f"cannot connect to the PostgreSQL store {_safe(url)}: {str(err).strip()}; "
@@ -161,46 +166,41 @@ class PostgresStore(Store):
             frame: pl.DataFrame = getattr(deltas, table)
             if frame.height:
                 frame = frame.select(pl.col(frame.columns[0]).alias(key), *COUNT_COLUMNS)
-                self._copy(f"stage_{table}", frame)
-                sums = pgsql.SQL(", ").join(pgsql.SQL("SUM({})").format(pgsql.Identifier(c)) for c in COUNT_COLUMNS)
-                self._merge(table, key, sums, _additive_set(table))
+                self._copy(table, key, frame, [pl.col(c).sum() for c in COUNT_COLUMNS])
+                self._merge(table, key, _additive_set(table))
         if deltas.sessions.height:
-            self._copy("stage_sessions", deltas.sessions.select("user_session", "flags"))
-            self._merge(
-                "sessions",
-                "user_session",
-                pgsql.SQL("BIT_OR(flags)"),
-                pgsql.SQL("flags = sessions.flags | excluded.flags"),
-            )
+            self._copy("sessions", "user_session", deltas.sessions.select("user_session", "flags"),
+                       [pl.col("flags").bitwise_or()])  # fmt: skip
+            # A session whose flags do not change is not rewritten.
+            self._merge("sessions", "user_session", pgsql.SQL(
+                "flags = sessions.flags | excluded.flags WHERE sessions.flags <> (sessions.flags | excluded.flags)"
+            ))  # fmt: skip
         if deltas.users.height:
-            self._copy("stage_users", deltas.users.select("user_id"))
+            self._copy("users", "user_id", deltas.users.select("user_id"), [])
             self._db.execute(
-                "INSERT INTO users (user_id) SELECT DISTINCT user_id FROM stage_users ORDER BY user_id "
+                "INSERT INTO users (user_id) SELECT user_id FROM stage_users ORDER BY user_id "
                 "ON CONFLICT (user_id) DO NOTHING"
             )
 
-    def _copy(self, stage: str, frame: pl.DataFrame) -> None:
-        text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-        if text_columns:
-            frame = frame.with_columns(pl.col(text_columns).str.replace_all(_NUL, _REPLACEMENT, literal=True))
+    def _copy(self, table: str, key: str, frame: pl.DataFrame, merge: list[pl.Expr]) -> None:
+        """Stream a frame of unique keys into the table's staging table."""
+        if frame.schema[key] == pl.String and frame[key].str.contains(_NUL, literal=True).any():
+            frame = frame.with_columns(pl.col(key).str.replace_all(_NUL, _REPLACEMENT, literal=True))
+            frame = frame.group_by(key).agg(merge) if merge else frame.unique(key)
         statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-            pgsql.Identifier(stage), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in frame.columns)
+            pgsql.Identifier(f"stage_{table}"), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in frame.columns)
         )
         with self._db.cursor().copy(statement) as copy:
             copy.write(frame.write_csv(include_header=False, quote_style="non_numeric"))
 
-    def _merge(self, table: str, key: str, aggregates: pgsql.Composable, update: pgsql.Composable) -> None:
-        """Add the staged rows of `table` to it, one row per key, locking rows in key order."""
+    def _merge(self, table: str, key: str, update: pgsql.Composable) -> None:
+        """Add the staged rows of `table` to it, locking rows in key order."""
         statement = pgsql.SQL(
-            "INSERT INTO {table} SELECT {key}, {aggregates} FROM {stage} GROUP BY {key} ORDER BY {key} "
-            "ON CONFLICT ({key}) DO UPDATE SET {update}"
+            "INSERT INTO {table} SELECT * FROM {stage} ORDER BY {key} ON CONFLICT ({key}) DO UPDATE SET {update}"
         ).format(
-            table=pgsql.Identifier(table),
-            key=pgsql.Identifier(key),
-            aggregates=aggregates,
-            stage=pgsql.Identifier(f"stage_{table}"),
+            table=pgsql.Identifier(table), key=pgsql.Identifier(key), stage=pgsql.Identifier(f"stage_{table}"),
             update=update,
-        )
+        )  # fmt: skip
         self._db.execute(statement)
 
     def rows(self, sql_text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
