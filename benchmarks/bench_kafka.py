@@ -68,21 +68,21 @@ def child_worker(bus: str, topic: str, group: str, store_url: str, batch_wait_ms
     with open_store(store_url) as store:
         worker = KafkaWorker(store, client_settings(bus), WorkerSettings(topic, group, exit_when_idle_s=idle_s),
                              ProcessorSettings(max_wait_ms=batch_wait_ms, worker=f"bench-{uuid.uuid4().hex[:6]}"))  # fmt: skip
-        process, add = worker._process, worker.processor.stats.latency.add
+        prepare, add = worker.processor.prepare, worker.processor.stats.latency.add
 
-        def timed(batch) -> None:
+        def timed(batches):
             if times["first"] is None:
                 times["first"] = time.time()
-            process(batch)
-            times["last"] = time.time()
+            return prepare(batches)
 
         def keep(latency_s: float, count: int, now: float | None = None) -> None:
             latencies.append((latency_s, count))
             add(latency_s, count, now)
 
-        worker._process = timed
+        worker.processor.prepare = timed
         worker.processor.stats.latency.add = keep
         stats = worker.run()
+        times["last"] = stats.last_commit_at
     print(json.dumps({"events": stats.accepted + stats.rejected, "first": times["first"], "last": times["last"],
                       "commits": stats.commits, "latency": percentiles(latencies)}))  # fmt: skip
 

@@ -2,10 +2,11 @@
 
 Offsets live in the store, not in Kafka: on assignment the worker seeks every partition
 to the next offset committed in the store (the beginning when there is none), and each
-commit writes the new offsets with the deltas. Every poll is committed before the next
-one is taken, so at a revocation everything this worker read is committed already;
-messages of a partition that was revoked during a poll are left to the new owner.
-Offsets are also committed to Kafka, asynchronously, for lag tools only.
+commit writes the new offsets with the deltas. A poll is committed in the background
+while the next one is prepared; at a revocation the worker first waits for its commits,
+so everything it read is committed before the partitions move (messages of a partition
+revoked during a poll are left to the new owner). Offsets are also committed to Kafka,
+asynchronously, for lag tools only.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 from ecomstream.bus.config import consumer_settings
 from ecomstream.bus.kafka import DeadLetters, ensure_topic
 from ecomstream.errors import BusError, StaleCommit
+from ecomstream.processor.committer import Committer
 from ecomstream.processor.kafka import KafkaBatch, KafkaProcessor, offset_key
-from ecomstream.processor.loop import ProcessorSettings, RunStats
+from ecomstream.processor.loop import Prepared, ProcessorSettings, RunStats
 from ecomstream.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,9 @@ class KafkaWorker:
         self.consumer = Consumer(
             {**consumer_settings(client, settings.group, settings.session_timeout_ms), "error_cb": self._on_error}
         )
+        self.committer = Committer(self.processor.apply, after=self._after_commit)
+        self._to_mirror: dict[int, int] = {}
+        self._mirror_lock = threading.Lock()
         self.assigned: set[int] = set()
         self.may_exit: Callable[[], bool] = lambda: True
         """Checked before an idle exit (e.g. "the in-process producer is done")."""
@@ -99,15 +104,20 @@ class KafkaWorker:
         try:
             while not stop.is_set():
                 messages = self.consumer.consume(num_messages=max_rows, timeout=wait_s)
+                self._check_commits(wait=False)
+                self._mirror_offsets()
                 batch = self._batch(messages) if messages else None
                 if batch is not None:
                     self._last_activity = time.monotonic()
-                    self._process(batch)
+                    self.committer.submit(self.processor.prepare([batch]))
+                    self._last_figures = time.time()
                 elif self._idle_and_drained():
                     break
                 else:
                     self._publish_figures()
+            self._check_commits(wait=True)
         finally:
+            self.committer.close()
             self.processor._publish_figures(running=False)
             self.consumer.close()
         return self.processor.stats
@@ -133,21 +143,40 @@ class KafkaWorker:
         return KafkaBatch(f"kafka:{topic}", 0, len(values), messages=values, topic=topic, partitions=partitions,
                           offsets=offsets, timestamps_ms=stamps)  # fmt: skip
 
-    def _process(self, batch: KafkaBatch) -> None:
-        try:
-            self.processor.process([batch])
-        except StaleCommit as err:
-            log.warning("worker %s: %s", self.processor_settings.worker, err)
-            self._resync()
+    def _check_commits(self, wait: bool) -> None:
+        """Act on a failed background commit: re-read positions after a stale one
+        (another worker moved our partitions), raise anything else."""
+        failure = self.committer.wait() if wait else self.committer.failure
+        if failure is None:
             return
-        self._last_figures = time.time()
-        offsets = [
-            TopicPartition(self.settings.topic, p, self.processor.next_offset(p) or 0)
-            for p in sorted(set(batch.partitions))
-        ]
+        self.committer.wait()
+        self.committer.clear_failure()
+        if not isinstance(failure, StaleCommit):
+            raise failure
+        log.warning("worker %s: %s", self.processor_settings.worker, failure)
+        self._resync()
+
+    def _after_commit(self, prepared: Prepared) -> None:
+        """Note the committed offsets, to mirror them to Kafka from the consuming thread
+        (the client may block a commit made from another thread during a rebalance)."""
+        commit = prepared.commit
+        with self._mirror_lock:
+            for key in commit.expected:
+                if key in commit.positions:
+                    self._to_mirror[int(key.rsplit(":", 1)[1])] = commit.positions[key].seq
+
+    def _mirror_offsets(self) -> None:
+        """Commit the stored offsets to Kafka too, asynchronously, for lag tools only."""
+        with self._mirror_lock:
+            offsets, self._to_mirror = self._to_mirror, {}
+        if not offsets:
+            return
+        topic = self.settings.topic
         try:
-            self.consumer.commit(offsets=offsets, asynchronous=True)
-        except KafkaException as err:  # only lag tools read these; the store holds the truth
+            self.consumer.commit(
+                offsets=[TopicPartition(topic, p, o) for p, o in sorted(offsets.items())], asynchronous=True
+            )
+        except KafkaException as err:  # the store holds the truth
             log.debug("Kafka offset commit failed: %s", err)
 
     def _resync(self) -> None:
@@ -162,6 +191,7 @@ class KafkaWorker:
                 log.warning("cannot seek partition %s to %s: %s", partition, target.offset, err)
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._settle_commits()
         self.processor.reload_positions()
         for tp in partitions:
             offset = self.processor.next_offset(tp.partition)
@@ -173,9 +203,17 @@ class KafkaWorker:
         log.info("worker %s assigned %s", self.processor_settings.worker, sorted(self.assigned))
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        # Every poll is committed before the next one, so there is nothing left to commit.
+        self._settle_commits()  # what was read is committed before the partitions move
         self.assigned -= {tp.partition for tp in partitions}
         self._last_activity = time.monotonic()
+
+    def _settle_commits(self) -> None:
+        """Wait for the background commits; a stale one needs nothing more, since the
+        positions are read again at the assignment."""
+        failure = self.committer.wait()
+        if isinstance(failure, StaleCommit):
+            log.warning("worker %s: %s", self.processor_settings.worker, failure)
+            self.committer.clear_failure()
 
     def _on_error(self, error: KafkaError) -> None:
         if error.fatal():
@@ -216,6 +254,7 @@ class KafkaWorker:
             return False
         if not self.may_exit():
             return False
+        self._check_commits(wait=True)
         try:
             return self._topic_drained()
         except KafkaException as err:

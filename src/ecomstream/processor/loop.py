@@ -86,6 +86,14 @@ class Part:
     """Positions that must be unchanged in the store for the commit to apply."""
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A micro-batch ready to commit, with the hand-off times of its events."""
+
+    commit: Commit
+    handed: list[tuple[float, int]]
+
+
 class Processor:
     """Consumes a bus into a store, one atomic commit per micro-batch."""
 
@@ -133,6 +141,13 @@ class Processor:
 
     def process(self, batches: list[RawBatch]) -> None:
         """Validate, aggregate and commit one micro-batch of raw batches."""
+        self.apply(self.prepare(batches))
+
+    def prepare(self, batches: list[RawBatch]) -> Prepared:
+        """Validate and aggregate a micro-batch into the commit that `apply` writes.
+
+        Commits must be applied in the order they were prepared: each one moves the
+        positions the next one starts from."""
         accepted_parts: list[pl.DataFrame] = []
         rejects: list[Reject] = []
         counters: Counter[str] = Counter()
@@ -163,14 +178,18 @@ class Processor:
             deltas = empty_deltas()
             deltas.counters += counters
         streams = {self.settings.stream: self.stream_max_us} if self.stream_max_us is not None else {}
-        commit_at = time.time()
-        for handed_at, count in handed:
-            self.stats.latency.add(commit_at - handed_at, count, now=commit_at)
         self._account(deltas, counters, len(rejects))
-        figures = self._figures(running=True, at=commit_at)
-        self.store.commit(Commit(deltas, rejects, positions, streams, figures, expected))
+        figures = self._figures(running=True)
+        return Prepared(Commit(deltas, rejects, positions, streams, figures, expected), handed)
+
+    def apply(self, prepared: Prepared) -> None:
+        """Write a prepared commit; its events' latency ends now."""
+        self.store.commit(prepared.commit)
+        done = time.time()
+        for handed_at, count in prepared.handed:
+            self.stats.latency.add(done - handed_at, count, now=done)
         self.stats.commits += 1
-        self.stats.last_commit_at = time.time()
+        self.stats.last_commit_at = done
 
     def _part(self, batch: RawBatch) -> Part:
         """What one raw batch adds to the commit: its records not committed yet, and
