@@ -24,6 +24,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -56,8 +57,11 @@ def result_of(process: subprocess.Popen[str], what: str) -> dict:
 # --- children ----------------------------------------------------------------------
 
 
-def child_worker(bus: str, topic: str, group: str, store_url: str, batch_wait_ms: int, idle_s: float) -> None:
-    """One worker until the topic is drained; prints its timings as JSON."""
+def child_worker(bus: str, topic: str, group: str, store_url: str, batch_wait_ms: int, idle_s: float,
+                 gate: str) -> None:  # fmt: skip
+    """One worker until the topic is drained; prints its timings as JSON. With a `gate`
+    folder, it says it is ready there and starts when the parent creates `go` in it,
+    so that workers started together join their group together."""
     from ecomstream.bus.config import client_settings
     from ecomstream.bus.worker import KafkaWorker, WorkerSettings
     from ecomstream.processor.loop import ProcessorSettings
@@ -66,8 +70,10 @@ def child_worker(bus: str, topic: str, group: str, store_url: str, batch_wait_ms
     times = {"first": None, "last": None}
     latencies: list[tuple[float, int]] = []
     with open_store(store_url) as store:
-        worker = KafkaWorker(store, client_settings(bus), WorkerSettings(topic, group, exit_when_idle_s=idle_s),
-                             ProcessorSettings(max_wait_ms=batch_wait_ms, worker=f"bench-{uuid.uuid4().hex[:6]}"))  # fmt: skip
+        settings = ProcessorSettings(max_wait_ms=batch_wait_ms, worker=f"bench-{uuid.uuid4().hex[:6]}")
+        worker = KafkaWorker(
+            store, client_settings(bus), WorkerSettings(topic, group, exit_when_idle_s=idle_s), settings
+        )
         prepare, add = worker.processor.prepare, worker.processor.stats.latency.add
 
         def timed(batches):
@@ -81,6 +87,10 @@ def child_worker(bus: str, topic: str, group: str, store_url: str, batch_wait_ms
 
         worker.processor.prepare = timed
         worker.processor.stats.latency.add = keep
+        if gate != "-":
+            (Path(gate) / f"ready-{uuid.uuid4().hex}").touch()
+            while not (Path(gate) / "go").exists():
+                time.sleep(0.005)
         stats = worker.run()
         times["last"] = stats.last_commit_at
     print(json.dumps({"events": stats.accepted + stats.rejected, "first": times["first"], "last": times["last"],
@@ -106,7 +116,7 @@ def child_naive(bus: str, topic: str, events: int) -> None:
     from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(topic, bootstrap_servers=bus.removeprefix("kafka://"), group_id=f"naive-{uuid.uuid4()}",
-                             auto_offset_reset="earliest", enable_auto_commit=True, consumer_timeout_ms=10_000)  # fmt: skip
+                             auto_offset_reset="earliest", consumer_timeout_ms=10_000)  # fmt: skip
     by_type: dict[str, int] = {}
     brands: dict[str, int] = {}
     revenue = 0.0
@@ -143,7 +153,7 @@ def prefill(bus: str, topic: str, events: int, cache: Path) -> tuple[int, float]
     from ecomstream.pipeline.embedded import SourceSpec
     from ecomstream.pipeline.kafka import produce
 
-    path, rows = concatenated_csv(find_data_dir(), events, cache)
+    path, _ = concatenated_csv(find_data_dir(), events, cache)
     started = time.monotonic()
     result = produce(client_settings(bus), topic, SourceSpec(files=[path], chunk_bytes=4 << 20), partitions=6)
     if result.failed:
@@ -152,12 +162,43 @@ def prefill(bus: str, topic: str, events: int, cache: Path) -> tuple[int, float]
 
 
 def workers_rate(bus: str, topic: str, base_store: str, count: int) -> dict:
+    """Events/s of `count` workers in one group, counted from the moment every worker
+    has its partitions (so a worker that joins late does not hide the steady rate)."""
     store, group = fresh_store(base_store), f"bench-{uuid.uuid4().hex[:8]}"
-    children = [child("worker", bus, topic, group, store, "200", "3") for _ in range(count)]
+    with tempfile.TemporaryDirectory() as gate:
+        children = [child("worker", bus, topic, group, store, "200", "3", gate) for _ in range(count)]
+        deadline = time.monotonic() + 60
+        while len(list(Path(gate).glob("ready-*"))) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (Path(gate) / "go").touch()
+        started, committed_then = wait_for_group(store, topic, count)
     results = [result_of(c, f"worker {i}") for i, c in enumerate(children)]
     events = sum(r["events"] for r in results)
-    span = max(r["last"] for r in results if r["last"]) - min(r["first"] for r in results if r["first"])
-    return {"events": events, "seconds": span, "rate": events / span, "per_worker": [r["events"] for r in results]}
+    last = max(r["last"] for r in results if r["last"])
+    span = last - started
+    return {"events": events, "measured": events - committed_then, "seconds": span,
+            "rate": (events - committed_then) / span, "per_worker": [r["events"] for r in results]}  # fmt: skip
+
+
+def wait_for_group(store: str, topic: str, workers: int, timeout: float = 120) -> tuple[float, int]:
+    """Poll the store until `workers` workers share the 6 partitions: (time, messages committed by then)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(store, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            try:
+                details = [d for (d,) in conn.execute("SELECT detail FROM workers WHERE running = 1") if d]
+            except psycopg.errors.UndefinedTable:
+                details = []
+            shares = [len(json.loads(d)["lag"]) for d in details]
+            if len(shares) == workers and min(shares) > 0 and sum(shares) == 6:
+                moment = time.time()
+                row = conn.execute(
+                    "SELECT COALESCE(SUM(seq), 0) FROM positions WHERE source LIKE %s AND source NOT LIKE %s",
+                    (f"kafka:{topic}:%", "%|%"),
+                ).fetchone()
+                return moment, int(row[0]) if row else 0
+            time.sleep(0.02)
+    raise SystemExit(f"{workers} workers did not share the partitions within {timeout:.0f}s")
 
 
 def latency_run(bus: str, base_store: str, rate: float, seconds: float, batch_wait_ms: int) -> dict:
@@ -169,8 +210,8 @@ def latency_run(bus: str, base_store: str, rate: float, seconds: float, batch_wa
 
     topic, store = f"bench-latency-{uuid.uuid4().hex[:8]}", fresh_store(base_store)
     ensure_topic(client_settings(bus), topic, 6)
-    worker = child("worker", bus, topic, f"bench-{uuid.uuid4().hex[:8]}", store, str(batch_wait_ms), "3")
-    wait_for_assignment(store, 6)
+    worker = child("worker", bus, topic, f"bench-{uuid.uuid4().hex[:8]}", store, str(batch_wait_ms), "3", "-")
+    wait_for_group(store, topic, 1)
     spec = SourceSpec(seed=7, limit=int(rate * seconds), pace=Pace(rate=rate))
     produced = {}
     thread = threading.Thread(target=lambda: produced.update(vars(produce(client_settings(bus), topic, spec))))
@@ -180,25 +221,10 @@ def latency_run(bus: str, base_store: str, rate: float, seconds: float, batch_wa
     return {"events": result["events"], **(result["latency"] or {})}
 
 
-def wait_for_assignment(store: str, partitions: int, timeout: float = 60) -> None:
-    """Poll the workers table until a worker reports lag for every partition."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with psycopg.connect(store, autocommit=True) as conn:
-            try:
-                details = [d for (d,) in conn.execute("SELECT detail FROM workers WHERE running = 1") if d]
-            except psycopg.errors.UndefinedTable:
-                details = []
-        if any(len(json.loads(d)["lag"]) == partitions for d in details):
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"the latency worker got no partitions within {timeout:.0f}s")
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
-        bus, topic, group, store, wait_ms, idle = sys.argv[2:8]
-        child_worker(bus, topic, group, store, int(wait_ms), float(idle))
+        bus, topic, group, store, wait_ms, idle, gate = sys.argv[2:9]
+        child_worker(bus, topic, group, store, int(wait_ms), float(idle), gate)
         return
     if len(sys.argv) > 1 and sys.argv[1] == "naive":
         child_naive(sys.argv[2], sys.argv[3], int(sys.argv[4]))
@@ -217,15 +243,16 @@ def main() -> None:
 
     topic = f"bench-{uuid.uuid4().hex[:8]}"
     sent, seconds = prefill(args.bus, topic, args.events, args.cache)
-    print(
-        f"pre-filled {topic}: {sent:,} events, 6 partitions, in {seconds:.1f}s ({sent / seconds:,.0f} events/s produced)"
-    )
+    print(f"pre-filled {topic}: {sent:,} events, 6 partitions, in {seconds:.1f}s "
+          f"({sent / seconds:,.0f} events/s produced)")  # fmt: skip
     one = workers_rate(args.bus, topic, args.store, 1)
-    print(f"1 worker  -> PostgreSQL: {one['events']:,} events in {one['seconds']:.2f}s = {one['rate']:,.0f} events/s")
+    print(f"1 worker  -> PostgreSQL: {one['measured']:,} events in {one['seconds']:.2f}s = "
+          f"{one['rate']:,.0f} events/s")  # fmt: skip
     if "two" not in args.skip:
         two = workers_rate(args.bus, topic, args.store, 2)
-        print(f"2 workers -> PostgreSQL: {two['events']:,} events in {two['seconds']:.2f}s = {two['rate']:,.0f} events/s "
-              f"(split {two['per_worker']}); 2 workers / 1 worker = {two['rate'] / one['rate']:.2f}")  # fmt: skip
+        print(f"2 workers -> PostgreSQL: {two['measured']:,} events in {two['seconds']:.2f}s = "
+              f"{two['rate']:,.0f} events/s (split {two['per_worker']}); "
+              f"2 workers / 1 worker = {two['rate'] / one['rate']:.2f}")  # fmt: skip
     if "naive" not in args.skip:
         naive = result_of(child("naive", args.bus, topic, str(args.naive_events or sent)), "naive consumer")
         naive_rate = naive["events"] / (naive["last"] - naive["first"])

@@ -123,25 +123,24 @@ class KafkaWorker:
         return self.processor.stats
 
     def _batch(self, messages: list[Any]) -> KafkaBatch | None:
-        values, partitions, offsets, stamps = [], [], [], []
-        assigned = self.assigned
-        for message in messages:
-            error = message.error()
-            if error is not None:
-                self._on_error(error)
-                continue
-            partition = message.partition()
-            if partition not in assigned:
-                continue  # revoked during the poll: the new owner reads it
-            values.append(message.value() or b"")
-            partitions.append(partition)
-            offsets.append(message.offset())
-            stamps.append(message.timestamp()[1])
-        if not values:
+        """The messages of one poll as a batch (errors reported, revoked partitions left out)."""
+        if any(m.error() is not None for m in messages):
+            for m in messages:
+                if m.error() is not None:
+                    self._on_error(m.error())
+            messages = [m for m in messages if m.error() is None]
+        partitions = [m.partition() for m in messages]
+        if not self.assigned.issuperset(partitions):  # revoked during the poll: the new owner reads them
+            messages = [m for m, p in zip(messages, partitions, strict=True) if p in self.assigned]
+            partitions = [m.partition() for m in messages]
+        if not messages:
             return None
         topic = self.settings.topic
-        return KafkaBatch(f"kafka:{topic}", 0, len(values), messages=values, topic=topic, partitions=partitions,
-                          offsets=offsets, timestamps_ms=stamps)  # fmt: skip
+        return KafkaBatch(
+            f"kafka:{topic}", 0, len(messages), messages=[m.value() or b"" for m in messages], topic=topic,
+            partitions=partitions, offsets=[m.offset() for m in messages],
+            timestamps_ms=[m.timestamp()[1] for m in messages],
+        )  # fmt: skip
 
     def _check_commits(self, wait: bool) -> None:
         """Act on a failed background commit: re-read positions after a stale one
