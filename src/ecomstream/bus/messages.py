@@ -119,9 +119,10 @@ class DecodedMessages:
 
 def decode_messages(values: Sequence[bytes]) -> DecodedMessages:
     """Decode message values in bulk; never raises on bad messages, only marks them."""
-    sizes = list(map(len, values))
     limit = MAX_RECORD_BYTES
-    oversized = {i for i, size in enumerate(sizes) if size > limit} if max(sizes, default=0) > limit else set()
+    oversized = set()
+    if max(map(len, values), default=0) > limit:
+        oversized = {i for i, value in enumerate(values) if len(value) > limit}
     regular = [i for i in range(len(values)) if i not in oversized] if oversized else list(range(len(values)))
     frames = [_read_slice([values[i] for i in regular], regular)] if regular else []
     frames.extend(_read_oversized(values[i], i) for i in sorted(oversized))
@@ -165,7 +166,7 @@ def _read_slice(messages: list[bytes], index: list[int]) -> pl.DataFrame:
 
 def _read_ndjson(messages: list[bytes]) -> pl.DataFrame:
     buffer = b"\n".join(messages)
-    if buffer.count(b"\n") != len(messages) - 1 or b"\r" in buffer:
+    if buffer.count(b"\n") != len(messages) - 1:
         # A message spread over lines: read each one flat (JSON white space only).
         buffer = b"\n".join(m.replace(b"\r", b" ").replace(b"\n", b" ") for m in messages)
     return pl.read_ndjson(io.BytesIO(buffer), schema=_READ_SCHEMA)

@@ -71,15 +71,19 @@ class KafkaWorker:
         self.processor_settings = processor_settings or ProcessorSettings(worker=default_worker_name())
         self.dead_letters = DeadLetters(client, settings.topic, settings.dead_letter_topic)
         self.processor = KafkaProcessor(
-            store, settings.topic, self.processor_settings, lag=self.lag, dead_letters=self.dead_letters
+            store, settings.topic, self.processor_settings, lag=lambda: self._lag, dead_letters=self.dead_letters
         )
         self.consumer = Consumer(
             {**consumer_settings(client, settings.group, settings.session_timeout_ms), "error_cb": self._on_error}
         )
-        self.committer = Committer(self.processor.apply, after=self._after_commit)
+        self.committer: Committer[KafkaBatch] = Committer(
+            lambda batch: self.processor.prepare([batch]), self.processor.apply, after=self._after_commit
+        )
+        self._lag: dict[int, int] = {}
         self._to_mirror: dict[int, int] = {}
         self._mirror_lock = threading.Lock()
-        self.assigned: set[int] = set()
+        self.assigned: frozenset[int] = frozenset()
+        """Replaced, never changed in place: other threads read it."""
         self.may_exit: Callable[[], bool] = lambda: True
         """Checked before an idle exit (e.g. "the in-process producer is done")."""
         self.rebalances = 0
@@ -106,10 +110,11 @@ class KafkaWorker:
                 messages = self.consumer.consume(num_messages=max_rows, timeout=wait_s)
                 self._check_commits(wait=False)
                 self._mirror_offsets()
+                self._lag = self.lag()
                 batch = self._batch(messages) if messages else None
                 if batch is not None:
                     self._last_activity = time.monotonic()
-                    self.committer.submit(self.processor.prepare([batch]))
+                    self.committer.submit(batch)
                     self._last_figures = time.time()
                 elif self._idle_and_drained():
                     break
@@ -124,21 +129,24 @@ class KafkaWorker:
 
     def _batch(self, messages: list[Any]) -> KafkaBatch | None:
         """The messages of one poll as a batch (errors reported, revoked partitions left out)."""
-        if any(m.error() is not None for m in messages):
+        offsets = [m.offset() for m in messages]
+        if offsets and min(offsets) < 0:  # error events carry no offset
             for m in messages:
                 if m.error() is not None:
                     self._on_error(m.error())
             messages = [m for m in messages if m.error() is None]
+            offsets = [m.offset() for m in messages]
         partitions = [m.partition() for m in messages]
         if not self.assigned.issuperset(partitions):  # revoked during the poll: the new owner reads them
             messages = [m for m, p in zip(messages, partitions, strict=True) if p in self.assigned]
             partitions = [m.partition() for m in messages]
+            offsets = [m.offset() for m in messages]
         if not messages:
             return None
         topic = self.settings.topic
         return KafkaBatch(
             f"kafka:{topic}", 0, len(messages), messages=[m.value() or b"" for m in messages], topic=topic,
-            partitions=partitions, offsets=[m.offset() for m in messages],
+            partitions=partitions, offsets=offsets,
             timestamps_ms=[m.timestamp()[1] for m in messages],
         )  # fmt: skip
 
@@ -196,14 +204,14 @@ class KafkaWorker:
             offset = self.processor.next_offset(tp.partition)
             tp.offset = OFFSET_BEGINNING if offset is None else offset
         consumer.assign(partitions)
-        self.assigned = {tp.partition for tp in partitions}
+        self.assigned = frozenset(tp.partition for tp in partitions)
         self.rebalances += 1
         self._last_activity = time.monotonic()
         log.info("worker %s assigned %s", self.processor_settings.worker, sorted(self.assigned))
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._settle_commits()  # what was read is committed before the partitions move
-        self.assigned -= {tp.partition for tp in partitions}
+        self.assigned = self.assigned - {tp.partition for tp in partitions}
         self._last_activity = time.monotonic()
 
     def _settle_commits(self) -> None:
@@ -224,7 +232,8 @@ class KafkaWorker:
             log.warning("Kafka: %s (retrying)", error.str())
 
     def lag(self) -> dict[int, int]:
-        """Per assigned partition: high watermark minus the next offset to read."""
+        """Per assigned partition: high watermark (as last fetched) minus the next offset
+        to read. Called from the consuming thread; the figures read the last result."""
         lags = {}
         for partition in sorted(self.assigned):
             try:

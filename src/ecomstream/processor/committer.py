@@ -1,10 +1,12 @@
-"""Committing in the background, in order, while the next micro-batch is prepared.
+"""Preparing and committing micro-batches in the background, in order.
 
-The store's work (PostgreSQL merging the rows) and the worker's work (decoding,
-validating, aggregating the next poll) then overlap. At most one commit is written and
-one waits; `submit` blocks beyond that. The first failure stops everything after it:
-later commits were prepared from positions that were never written, so they are
-dropped, and the caller re-reads the positions (`failure` tells why).
+Three things then overlap: the consuming thread turns the next poll into a batch, one
+thread prepares the batch before it (decoding, validating, aggregating: mostly polars,
+which releases the GIL), and another writes the commit before that (the store's work).
+Each stage holds at most one batch and `submit` blocks beyond that, so memory stays
+bounded. The first failure stops everything after it: later batches were prepared from
+positions that were never written, so they are dropped, and the caller re-reads the
+positions (`failure` tells why).
 """
 
 from __future__ import annotations
@@ -12,33 +14,44 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from queue import Queue
+from typing import Generic, TypeVar
 
 from ecomstream.processor.loop import Prepared
 
+B = TypeVar("B")
 _STOP = object()
 
 
-class Committer:
-    """A thread applying prepared commits one after the other."""
+class Committer(Generic[B]):
+    """Two threads: one prepares submitted batches, the other applies the results."""
 
-    def __init__(self, apply: Callable[[Prepared], None], after: Callable[[Prepared], None] | None = None) -> None:
-        self._apply = apply
-        self._after = after
-        self._queue: Queue[Prepared | object] = Queue(maxsize=1)
+    def __init__(
+        self,
+        prepare: Callable[[B], Prepared],
+        apply: Callable[[Prepared], None],
+        after: Callable[[Prepared], None] | None = None,
+    ) -> None:
+        self._prepare, self._apply, self._after = prepare, apply, after
+        self._to_prepare: Queue[object] = Queue(maxsize=1)
+        self._to_apply: Queue[object] = Queue(maxsize=1)
         self._idle = threading.Condition()
         self._pending = 0
         self.failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ecomstream-committer", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._preparing, name="ecomstream-prepare", daemon=True),
+            threading.Thread(target=self._applying, name="ecomstream-commit", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def submit(self, prepared: Prepared) -> None:
-        """Queue a commit (blocks while one is written and one already waits)."""
+    def submit(self, batch: B) -> None:
+        """Queue a batch (blocks while every stage is busy and one batch already waits)."""
         with self._idle:
             self._pending += 1
-        self._queue.put(prepared)
+        self._to_prepare.put(batch)
 
     def wait(self) -> BaseException | None:
-        """Wait until every submitted commit is written or dropped; the failure, if any."""
+        """Wait until every submitted batch is committed or dropped; the failure, if any."""
         with self._idle:
             self._idle.wait_for(lambda: self._pending == 0)
         return self.failure
@@ -48,22 +61,43 @@ class Committer:
 
     def close(self) -> None:
         self.wait()
-        self._queue.put(_STOP)
-        self._thread.join()
+        self._to_prepare.put(_STOP)
+        for thread in self._threads:
+            thread.join()
 
-    def _run(self) -> None:
+    def _done(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def _preparing(self) -> None:
         while True:
-            item = self._queue.get()
-            if item is _STOP:
+            batch = self._to_prepare.get()
+            if batch is _STOP:
+                self._to_apply.put(_STOP)
                 return
-            assert isinstance(item, Prepared)
+            if self.failure is not None:
+                self._done()
+                continue
+            try:
+                prepared = self._prepare(batch)  # type: ignore[arg-type]
+            except BaseException as err:  # handed to the submitting thread through `failure`
+                self.failure = err
+                self._done()
+                continue
+            self._to_apply.put(prepared)
+
+    def _applying(self) -> None:
+        while True:
+            prepared = self._to_apply.get()
+            if prepared is _STOP:
+                return
+            assert isinstance(prepared, Prepared)
             if self.failure is None:
                 try:
-                    self._apply(item)
+                    self._apply(prepared)
                     if self._after is not None:
-                        self._after(item)
+                        self._after(prepared)
                 except BaseException as err:  # handed to the submitting thread through `failure`
                     self.failure = err
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
+            self._done()
