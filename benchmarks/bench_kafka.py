@@ -201,7 +201,10 @@ def wait_for_group(store: str, topic: str, workers: int, timeout: float = 120) -
     raise SystemExit(f"{workers} workers did not share the partitions within {timeout:.0f}s")
 
 
-def latency_run(bus: str, base_store: str, rate: float, seconds: float, batch_wait_ms: int) -> dict:
+def latency_run(bus: str, base_store: str, rate: float, seconds: float, batch_wait_ms: int, cache: Path) -> dict:
+    """A paced producer (the REES46 samples at `rate` events/s for `seconds`) and one
+    worker together; the worker's latency samples over the whole run."""
+    from ecomstream.bench.inputs import concatenated_csv, find_data_dir
     from ecomstream.bus.config import client_settings
     from ecomstream.bus.kafka import ensure_topic
     from ecomstream.pipeline.embedded import SourceSpec
@@ -212,13 +215,16 @@ def latency_run(bus: str, base_store: str, rate: float, seconds: float, batch_wa
     ensure_topic(client_settings(bus), topic, 6)
     worker = child("worker", bus, topic, f"bench-{uuid.uuid4().hex[:8]}", store, str(batch_wait_ms), "3", "-")
     wait_for_group(store, topic, 1)
-    spec = SourceSpec(seed=7, limit=int(rate * seconds), pace=Pace(rate=rate))
-    produced = {}
-    thread = threading.Thread(target=lambda: produced.update(vars(produce(client_settings(bus), topic, spec))))
-    thread.start()
-    thread.join()
-    result = result_of(worker, "latency worker")
-    return {"events": result["events"], **(result["latency"] or {})}
+    path, _ = concatenated_csv(find_data_dir(), int(rate * seconds), cache)
+    done = threading.Event()
+    timer = threading.Timer(seconds, done.set)
+    timer.start()
+    result = produce(client_settings(bus), topic, SourceSpec(files=[path], pace=Pace(rate=rate)), stop=done)
+    timer.cancel()
+    if result.failed:
+        raise SystemExit(f"the paced producer lost {result.failed} events: {result.errors[:3]}")
+    measured = result_of(worker, "latency worker")
+    return {"sent": result.sent, "events": measured["events"], **(measured["latency"] or {})}
 
 
 def main() -> None:
@@ -260,7 +266,7 @@ def main() -> None:
               f"{naive['last'] - naive['first']:.1f}s = {naive_rate:,.0f} events/s; "
               f"1 worker / naive = {one['rate'] / naive_rate:.1f}x")  # fmt: skip
     if "latency" not in args.skip:
-        latency = latency_run(args.bus, args.store, args.rate, args.latency_seconds, args.latency_wait_ms)
+        latency = latency_run(args.bus, args.store, args.rate, args.latency_seconds, args.latency_wait_ms, args.cache)
         print(f"latency at {args.rate:,.0f} events/s ({latency['events']:,} events, batch wait "
               f"{args.latency_wait_ms} ms), produce -> committed in PostgreSQL: p50 {latency.get('p50_ms', 0):.0f} ms, "
               f"p95 {latency.get('p95_ms', 0):.0f} ms, p99 {latency.get('p99_ms', 0):.0f} ms")  # fmt: skip

@@ -18,6 +18,8 @@ from ecomstream.pipeline.embedded import SourceSpec, source_batches
 from ecomstream.processor.loop import ProcessorSettings, RunStats
 from ecomstream.store.base import Store
 
+PACED_LINGER_MS = 5
+
 
 @dataclass(slots=True)
 class ProduceResult:
@@ -40,6 +42,9 @@ def produce(
     """Send every event of `spec` to `topic` (created if missing); wait for delivery."""
     stop = stop or threading.Event()
     result = ProduceResult(partitions=ensure_topic(client, topic, partitions))
+    if not spec.pace.unlimited:
+        # A paced stream is about latency, not batch size: do not hold messages back long.
+        client = {"linger.ms": PACED_LINGER_MS, **client}
     producer = EventProducer(client, topic)
     try:
         for batch in source_batches(spec, {}):
