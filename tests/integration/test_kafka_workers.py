@@ -105,3 +105,16 @@ def test_broker_stopped_and_started_while_producing_and_consuming(setup: dict, k
         finish(child, 300, f"worker {name}")
     assert_same_report(report_of(setup["store"]), setup["expected"])
     assert committed_offsets(setup["store"], setup["topic"]) == ROWS
+
+
+def test_in_process_pipeline_for_demo(shared_data: Path, kafka_bootstrap: str, postgres_url: str) -> None:
+    from ecomstream.pipeline.embedded import SourceSpec
+    from ecomstream.pipeline.kafka import run_kafka_pipeline
+    from ecomstream.store import open_store
+
+    path = shared_data / SHARED_FILES[3]
+    with open_store(fresh_store(postgres_url)) as store:
+        produced, stats = run_kafka_pipeline(f"kafka://{kafka_bootstrap}", unique("demo"), unique("g"), store,
+                                             SourceSpec(files=[path]), idle_s=0.5)  # fmt: skip
+        assert produced.failed == 0 and produced.sent == stats.received == 2397
+        assert_same_report(report_of(store.url), reference_report(data_lines(path)))
