@@ -32,8 +32,7 @@ def test_kill_9_then_restart_gives_the_clean_numbers(shared_data: Path, tmp_path
             "--batch-size", "1500", "--batch-wait-ms", "50"]  # fmt: skip
     for path in files:
         args += ["--source", str(path)]
-    kills = 0
-    for _ in range(2):  # crash twice at different points
+    for kills in range(2):  # crash twice at different points
         child = spawn(*args)
         deadline = time.monotonic() + 60
         target = 3_000 * (kills + 1)
@@ -42,7 +41,6 @@ def test_kill_9_then_restart_gives_the_clean_numbers(shared_data: Path, tmp_path
         assert child.poll() is None, child.communicate()[1].decode()
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
-        kills += 1
         assert 0 < committed_rows(db) < 19_831, "the kill should land mid-run"
     child = spawn(*args)
     _, err = child.communicate(timeout=120)
