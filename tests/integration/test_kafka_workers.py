@@ -34,8 +34,8 @@ def setup(shared_data: Path, kafka_bootstrap: str, postgres_url: str) -> dict:
             "path": path, "expected": reference_report(data_lines(path))}  # fmt: skip
 
 
-def start_workers(s: dict, *names: str) -> dict[str, subprocess.Popen[bytes]]:
-    workers = {name: spawn_worker(s["bootstrap"], s["topic"], s["group"], s["store"], name) for name in names}
+def start_workers(s: dict, *names: str, idle: float = 4.0) -> dict[str, subprocess.Popen[bytes]]:
+    workers = {name: spawn_worker(s["bootstrap"], s["topic"], s["group"], s["store"], name, idle) for name in names}
     wait_until(lambda: assigned(s["store"]) == {name: 6 // len(names) for name in names}, 60,
                f"workers {names} to share the 6 partitions")  # fmt: skip
     return workers
@@ -93,7 +93,8 @@ def test_kill_9_of_a_worker_mid_stream(setup: dict, restart: bool) -> None:
 
 
 def test_broker_stopped_and_started_while_producing_and_consuming(setup: dict, kafka_broker) -> None:
-    workers = start_workers(setup, "a", "b")
+    # Idle long enough for the producer to reconnect and deliver what it holds once the broker is back.
+    workers = start_workers(setup, "a", "b", idle=10.0)
     producer = start_producer(setup)
     wait_until(lambda: committed_offsets(setup["store"], setup["topic"]) > 15_000, 60, "15,000 committed events")
     with kafka_broker.stopped():

@@ -26,8 +26,10 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
     "batch.size": 1_000_000,
     "queue.buffering.max.messages": 1_000_000,
     "delivery.report.only.error": True,
+    "reconnect.backoff.max.ms": 1000,
 }
-"""Measured in ../shared/PERFORMANCE.md: linger and large batches, idempotence costs little."""
+"""Measured in ../shared/PERFORMANCE.md: linger and large batches, idempotence costs little.
+A lost broker is retried at least every second (librdkafka's default backs off to 10 s)."""
 
 CONSUMER_DEFAULTS: dict[str, Any] = {
     "enable.auto.commit": False,
@@ -36,6 +38,7 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
     "queued.min.messages": 1_000_000,
     "fetch.queue.backoff.ms": 1,
     "partition.assignment.strategy": "range",
+    "reconnect.backoff.max.ms": 1000,
 }
 """Without `queued.min.messages` raised and `fetch.queue.backoff.ms=1` the consumer stalls
 about a second at a time (../shared/PERFORMANCE.md). Offsets live in the store."""

@@ -227,6 +227,7 @@ class KafkaWorker:
             msg = f"fatal Kafka error: {error.str()}"
             raise BusError(msg)
         now = time.monotonic()
+        self._last_activity = now  # a broker away is not an idle topic: its producers may be waiting too
         if now - self._last_error_log > 5:
             self._last_error_log = now
             log.warning("Kafka: %s (retrying)", error.str())
@@ -279,9 +280,12 @@ class KafkaWorker:
         # partition would wait behind the fetch long-poll each time.
         ends = self.consumer.offsets_for_times([TopicPartition(topic, p, -1) for p in found.partitions], timeout=5)
         committed = self.store.positions()
+        if len(ends) != len(found.partitions):
+            return False
         for end in ends:
             position = committed.get(offset_key(topic, end.partition))
-            if end.error is not None or (end.offset > 0 and (position is None or position.seq < end.offset)):
+            known = end.error is None and end.offset >= 0  # -1: the broker could not say (e.g. just restarted)
+            if not known or (end.offset > 0 and (position is None or position.seq < end.offset)):
                 self._last_activity = time.monotonic() - wait_fraction(self.settings.exit_when_idle_s)
                 return False
         return True
