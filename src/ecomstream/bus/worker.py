@@ -24,7 +24,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 
 from ecomstream.bus.config import consumer_settings
 from ecomstream.bus.kafka import DeadLetters, ensure_topic
-from ecomstream.errors import BusError, StaleCommit
+from ecomstream.errors import BusError, EcomstreamError, StaleCommit
 from ecomstream.processor.committer import Committer
 from ecomstream.processor.kafka import KafkaBatch, KafkaProcessor, offset_key
 from ecomstream.processor.loop import Prepared, ProcessorSettings, RunStats
@@ -123,7 +123,10 @@ class KafkaWorker:
             self._check_commits(wait=True)
         finally:
             self.committer.close()
-            self.processor._publish_figures(running=False)
+            try:
+                self.processor._publish_figures(running=False)
+            except EcomstreamError as err:  # do not hide the error that ended the run
+                log.warning("cannot record that worker %s stopped: %s", self.processor_settings.worker, err)
             self.consumer.close()
         return self.processor.stats
 
