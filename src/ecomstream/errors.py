@@ -13,6 +13,13 @@ class StoreError(EcomstreamError):
     """The store could not be opened, migrated or written."""
 
 
+class StaleCommit(StoreError):
+    """A commit expected input positions that another writer has moved meanwhile.
+
+    Nothing of the commit was applied; the writer must re-read its positions and replay.
+    """
+
+
 class BusError(EcomstreamError):
     """The bus could not deliver or receive events."""
 

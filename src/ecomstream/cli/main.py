@@ -9,6 +9,7 @@ import click
 from ecomstream import __version__
 from ecomstream.cli.bench import bench_command
 from ecomstream.cli.dashboard import dashboard_command, demo_command
+from ecomstream.cli.kafka import process_command, produce_command
 from ecomstream.cli.report import rejects_command, report_command
 from ecomstream.cli.run import run_command
 from ecomstream.errors import EcomstreamError
@@ -28,6 +29,8 @@ cli.add_command(bench_command)
 cli.add_command(profile_command, "profile")
 cli.add_command(dashboard_command)
 cli.add_command(demo_command)
+cli.add_command(produce_command)
+cli.add_command(process_command)
 
 
 def main() -> None:

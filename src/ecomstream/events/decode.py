@@ -82,11 +82,12 @@ class RawLookup:
         return b""
 
 
-def decode(batch: RawBatch) -> Decoded:
-    """Decode any raw batch; never raises on bad records, only marks them."""
-    needs_strip, typed = True, False
+def decode(batch: RawBatch, typed: bool = True) -> Decoded:
+    """Decode any raw batch; never raises on bad records, only marks them. With
+    `typed=False` every field stays the text it was (e.g. to send it on as JSON)."""
+    needs_strip, fast = True, False
     if batch.csv is not None:
-        fields, raw, needs_strip, typed = decode_csv(batch.csv)
+        fields, raw, needs_strip, fast = decode_csv(batch.csv, typed)
     elif batch.frame is not None:
         fields = batch.frame.select([pl.col(name).cast(pl.String) for name in FIELDS]).with_columns(
             pl.lit(None, pl.String).alias("pre_reason")
@@ -106,12 +107,13 @@ def decode(batch: RawBatch) -> Decoded:
     else:
         source = pl.repeat(batch.source, fields.height, eager=True, dtype=pl.String)
     fields = fields.with_columns(seq, source.alias("source"))
-    return Decoded(fields, raw, needs_strip, batch.time_shift_us, typed)
+    return Decoded(fields, raw, needs_strip, batch.time_shift_us, fast)
 
 
-def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
+def decode_csv(data: bytes, typed: bool = True) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
     """Decode CSV data lines (no header): fields, raw records, whether fields may need
-    trimming, and whether the fields are typed (fast path) or all strings (slow path)."""
+    trimming, and whether the fields are typed (fast path) or all strings (slow path,
+    or `typed=False`)."""
     if not data:
         return _empty(), RawLookup(), False, False
     if _QUOTE in data or b"\x1f" in data:
@@ -122,7 +124,8 @@ def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
             separator="\x1f", quote_char=None, truncate_ragged_lines=True,
         )["line"]  # fmt: skip
         fields = pl.read_csv(
-            data, has_header=False, new_columns=list(FIELDS), schema=TYPED_SCHEMA, quote_char=None,
+            data, has_header=False, new_columns=list(FIELDS), schema=TYPED_SCHEMA if typed else _STRING_SCHEMA,
+            quote_char=None,
             ignore_errors=True, truncate_ragged_lines=True, missing_columns="insert",
         )  # fmt: skip
     except pl.exceptions.PolarsError:
@@ -137,7 +140,7 @@ def decode_csv(data: bytes) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
         .otherwise(pl.lit(None, pl.String))
     )
     fields = fields.with_columns(pre.alias("pre_reason"))
-    return fields, RawLookup(lines=lines), True, True
+    return fields, RawLookup(lines=lines), True, typed
 
 
 def _decode_csv_slow(data: bytes) -> tuple[pl.DataFrame, RawLookup]:

@@ -44,6 +44,11 @@ ACCEPTED_SCHEMA = {
 }
 
 
+CARRIED: tuple[str, ...] = ("wm", "shift_us", "handed_ms")
+"""Optional per-record columns of a decoded frame (Kafka messages) that accepted events
+keep: the producer's watermark base, a per-record time shift, the hand-off time."""
+
+
 @dataclass(slots=True)
 class Validated:
     """The outcome of validating one decoded batch."""
@@ -76,12 +81,15 @@ def _validate_strings(frame: pl.DataFrame, needs_strip: bool, time_shift_us: int
         typed = fill_iso_times(typed)
     if time_shift_us:
         typed = typed.with_columns(pl.col("_ts") + time_shift_us)
+    if "shift_us" in typed.columns:
+        typed = typed.with_columns(pl.col("_ts") + pl.col("shift_us").fill_null(0))
     typed = typed.with_columns(validity())
     present = typed.select(
         [(pl.col(f"_ok_{name}") & pl.col("pre_reason").is_null()).sum().alias(name) for name in FIELDS]
     ).row(0, named=True)
     good = pl.col("_valid") & pl.col("pre_reason").is_null()
-    accepted = typed.filter(good).select(_accepted_columns())
+    carried = [name for name in CARRIED if name in frame.columns]
+    accepted = typed.filter(good).select(*_accepted_columns(), *carried)
     if accepted.height == frame.height:
         rejected = _no_rejects()
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 
@@ -14,21 +15,25 @@ class LatencyWindow:
     def __init__(self, span_s: float = 60.0) -> None:
         self.span_s = span_s
         self._samples: deque[tuple[float, float, int]] = deque()
+        self._lock = threading.Lock()  # a worker may commit in another thread than it reports
 
     def add(self, latency_s: float, count: int, now: float | None = None) -> None:
         if count <= 0:
             return
-        self._samples.append((time.time() if now is None else now, max(latency_s, 0.0), count))
+        with self._lock:
+            self._samples.append((time.time() if now is None else now, max(latency_s, 0.0), count))
 
     def percentiles(self, now: float | None = None) -> tuple[float, float, float] | None:
         """p50, p95, p99 in milliseconds, or None when nothing was committed lately."""
         now = time.time() if now is None else now
-        while self._samples and self._samples[0][0] < now - self.span_s:
-            self._samples.popleft()
-        if not self._samples:
+        with self._lock:
+            while self._samples and self._samples[0][0] < now - self.span_s:
+                self._samples.popleft()
+            samples = list(self._samples)
+        if not samples:
             return None
-        latencies = np.array([s[1] for s in self._samples])
-        weights = np.array([s[2] for s in self._samples], dtype=np.float64)
+        latencies = np.array([s[1] for s in samples])
+        weights = np.array([s[2] for s in samples], dtype=np.float64)
         order = np.argsort(latencies)
         cumulative = np.cumsum(weights[order]) / weights.sum()
         picks = np.searchsorted(cumulative, [0.50, 0.95, 0.99])

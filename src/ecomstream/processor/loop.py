@@ -17,7 +17,6 @@ before the watermark is late. It still counts everywhere, in its own window too.
 from __future__ import annotations
 
 import os
-import queue
 import threading
 import time
 from collections import Counter
@@ -27,7 +26,7 @@ import polars as pl
 import psutil
 
 from ecomstream.bus.memory import END
-from ecomstream.events.decode import decode
+from ecomstream.events.decode import Decoded, decode
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.validate import Validated, validate
 from ecomstream.metrics import aggregate, quality_counters
@@ -47,6 +46,8 @@ class ProcessorSettings:
     lateness_s: float = 2.0
     stream: str = "main"
     worker: str = "embedded"
+    max_coalesced_events: int = 2_000_000
+    """Most events merged into one waiting commit while the store is busy."""
 
 
 @dataclass(slots=True)
@@ -75,6 +76,47 @@ class RunStats:
         return sum(n for _, n in recent) / max(elapsed, 1e-3)
 
 
+@dataclass(slots=True)
+class Part:
+    """What one raw batch contributes to a commit (see `Processor._part`)."""
+
+    fresh: Decoded | None
+    """Its records above the committed positions, decoded; None when there are none."""
+    positions: dict[str, Position]
+    """Positions to commit with it."""
+    expected: dict[str, int] = field(default_factory=dict)
+    """Positions that must be unchanged in the store for the commit to apply."""
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A micro-batch ready to commit, with the hand-off times of its events."""
+
+    commit: Commit
+    handed: list[tuple[float, int]]
+
+
+def merge_prepared(first: Prepared, then: Prepared) -> Prepared:
+    """One commit with the effect of `first` then `then` (both not yet written)."""
+    a, b = first.commit, then.commit
+    if a.deltas is None or b.deltas is None:
+        deltas = a.deltas if b.deltas is None else b.deltas
+    else:
+        deltas = a.deltas + b.deltas
+    streams = dict(a.streams)
+    for stream, max_us in b.streams.items():
+        streams[stream] = max(max_us, streams.get(stream, max_us))
+    commit = Commit(
+        deltas=deltas,
+        rejects=a.rejects + b.rejects,
+        positions={**a.positions, **b.positions},
+        streams=streams,
+        figures=b.figures or a.figures,
+        expected={**b.expected, **a.expected},  # what must hold before the first of them
+    )
+    return Prepared(commit, first.handed + then.handed)
+
+
 class Processor:
     """Consumes a bus into a store, one atomic commit per micro-batch."""
 
@@ -87,7 +129,10 @@ class Processor:
         self.stream_max_us: int | None = store.stream_max(self.settings.stream)
         self.stats.watermark_us = self._watermark(self.stream_max_us)
         self._process = psutil.Process(os.getpid())
-        self._pending: queue.Queue[tuple[Commit, list[tuple[float, int]]] | None] = queue.Queue(maxsize=1)
+        self._slot: Prepared | None = None
+        self._slot_events = 0
+        self._slot_changed = threading.Condition()
+        self._closing = False
         self._commit_error: BaseException | None = None
         self._committer: threading.Thread | None = None
 
@@ -113,44 +158,54 @@ class Processor:
     def flush(self) -> None:
         """Wait until every submitted commit is in the store; raise its error if one failed."""
         if self._committer is not None:
-            self._pending.put(None)
+            with self._slot_changed:
+                self._closing = True
+                self._slot_changed.notify_all()
             self._committer.join()
-            self._committer = None
+            self._committer, self._closing = None, False
         if self._commit_error is not None:
             error, self._commit_error = self._commit_error, None
             raise error
 
-    def _submit(self, commit: Commit, handed: list[tuple[float, int]], wait: bool) -> None:
+    def _submit(self, prepared: Prepared, wait: bool) -> None:
         """Commit in the background so the next micro-batch is prepared meanwhile.
 
-        One commit at most waits in the queue, so commits stay in order and memory flat.
+        While the store is busy, the next prepared commits wait in one slot and are merged
+        there (deltas add up, later positions win): the batch written grows with the
+        backlog, so a full-speed replay writes each key once per large commit instead of
+        once per micro-batch, and a live stream still commits every micro-batch at once.
         """
         if self._commit_error is not None:
             self.flush()
         if wait:
             self.flush()
-            self._apply(commit, handed)
+            self.apply(prepared)
             return
         if self._committer is None:
             self._committer = threading.Thread(target=self._commit_loop, name="ecomstream-commit", daemon=True)
             self._committer.start()
-        self._pending.put((commit, handed))
+        with self._slot_changed:
+            while self._slot is not None and self._slot_events >= self.settings.max_coalesced_events:
+                self._slot_changed.wait()
+            events = prepared.commit.deltas.events if prepared.commit.deltas is not None else 0
+            self._slot = prepared if self._slot is None else merge_prepared(self._slot, prepared)
+            self._slot_events += events
+            self._slot_changed.notify_all()
 
     def _commit_loop(self) -> None:
-        while (item := self._pending.get()) is not None:
+        while True:
+            with self._slot_changed:
+                while self._slot is None and not self._closing:
+                    self._slot_changed.wait()
+                if self._slot is None:
+                    return
+                prepared, self._slot, self._slot_events = self._slot, None, 0
+                self._slot_changed.notify_all()
             if self._commit_error is None:
                 try:
-                    self._apply(*item)
+                    self.apply(prepared)
                 except BaseException as err:  # raised again in the processor thread by flush()
                     self._commit_error = err
-
-    def _apply(self, commit: Commit, handed: list[tuple[float, int]]) -> None:
-        self.store.commit(commit)
-        commit_at = time.time()
-        for handed_at, count in handed:
-            self.stats.latency.add(commit_at - handed_at, count, now=commit_at)
-        self.stats.commits += 1
-        self.stats.last_commit_at = commit_at
 
     def _collect(self, stop: threading.Event) -> tuple[list[RawBatch], bool]:
         settings = self.settings
@@ -174,27 +229,32 @@ class Processor:
     def process(self, batches: list[RawBatch], wait: bool = True) -> None:
         """Validate, aggregate and commit one micro-batch of raw batches.
 
-        With `wait=False` the commit happens in the background (see `flush`).
-        """
+        With `wait=False` the commit happens in the background (see `flush`)."""
+        self._submit(self.prepare(batches), wait)
+
+    def prepare(self, batches: list[RawBatch]) -> Prepared:
+        """Validate and aggregate a micro-batch into the commit that `apply` writes.
+
+        Commits must be applied in the order they were prepared: each one moves the
+        positions the next one starts from."""
         accepted_parts: list[pl.DataFrame] = []
         rejects: list[Reject] = []
         counters: Counter[str] = Counter()
         positions: dict[str, Position] = {}
+        expected: dict[str, int] = {}
         handed: list[tuple[float, int]] = []
         now = time.time()
         for batch in batches:
-            committed = self.positions.get(batch.source, Position(0))
-            fresh = self._fresh_part(batch, committed.seq)
-            if fresh is not None:
-                validated = validate(fresh)
+            part = self._part(batch)
+            if part.fresh is not None:
+                validated = validate(part.fresh)
                 counters += quality_counters(validated)
                 accepted_parts.append(validated.accepted)
-                rejects.extend(self._rejects(validated, fresh.raw, now))
-                handed.append((batch.handed_at, validated.accepted.height))
-            if batch.count or batch.last_in_source:
-                last = max(committed.seq, batch.last_seq)
-                positions[batch.source] = Position(last, batch.last_in_source, batch.time_shift_us)
-                self.positions[batch.source] = positions[batch.source]
+                rejects.extend(self._rejects(validated, part.fresh.raw, now))
+                handed.extend(self._handed(batch, validated.accepted))
+            positions.update(part.positions)
+            self.positions.update(part.positions)
+            expected.update(part.expected)
         accepted = pl.concat(accepted_parts) if accepted_parts else None
         deltas: Deltas | None = None
         if accepted is not None and accepted.height:
@@ -209,9 +269,33 @@ class Processor:
         streams = {self.settings.stream: self.stream_max_us} if self.stream_max_us is not None else {}
         self._account(deltas, counters, len(rejects))
         figures = self._figures(running=True)
-        self._submit(Commit(deltas, rejects, positions, streams, figures), handed, wait)
+        return Prepared(Commit(deltas, rejects, positions, streams, figures, expected), handed)
 
-    def _fresh_part(self, batch: RawBatch, committed_seq: int):
+    def apply(self, prepared: Prepared) -> None:
+        """Write a prepared commit; its events' latency ends now."""
+        self.store.commit(prepared.commit)
+        done = time.time()
+        for handed_at, count in prepared.handed:
+            self.stats.latency.add(done - handed_at, count, now=done)
+        self.stats.commits += 1
+        self.stats.last_commit_at = done
+
+    def _part(self, batch: RawBatch) -> Part:
+        """What one raw batch adds to the commit: its records not committed yet, and
+        the positions it moves. Subclasses for other transports override this."""
+        committed = self.positions.get(batch.source, Position(0))
+        fresh = self._fresh_part(batch, committed.seq)
+        positions = {}
+        if batch.count or batch.last_in_source:
+            last = max(committed.seq, batch.last_seq)
+            positions[batch.source] = Position(last, batch.last_in_source, batch.time_shift_us)
+        return Part(fresh, positions)
+
+    def _handed(self, batch: RawBatch, accepted: pl.DataFrame) -> list[tuple[float, int]]:
+        """(hand-off time, events) pairs of a batch's accepted events, for the latency figure."""
+        return [(batch.handed_at, accepted.height)]
+
+    def _fresh_part(self, batch: RawBatch, committed_seq: int) -> Decoded | None:
         """The decoded records of `batch` numbered above the committed position."""
         if batch.count == 0 or batch.last_seq <= committed_seq:
             self.stats.duplicates += batch.count
@@ -222,13 +306,11 @@ class Processor:
             dropped = int((~keep).sum())
             if dropped:
                 self.stats.duplicates += dropped
-                from ecomstream.events.decode import Decoded
-
                 rows = keep.arg_true()
                 raw = decoded.raw
                 decoded = Decoded(
                     decoded.fields.filter(keep), lambda i: raw(int(rows[i])), decoded.needs_strip,
-                    decoded.time_shift_us,
+                    decoded.time_shift_us, decoded.typed,
                 )  # fmt: skip
         return decoded
 
@@ -250,8 +332,7 @@ class Processor:
     def _watermark(self, max_us: int | None) -> int | None:
         return None if max_us is None else max_us - round(self.settings.lateness_s * MICROS)
 
-    @staticmethod
-    def _rejects(validated: Validated, raw, now: float) -> list[Reject]:
+    def _rejects(self, validated: Validated, raw, now: float) -> list[Reject]:
         return [
             Reject(source, int(seq), reason, raw(int(row)), now)
             for row, seq, source, reason in validated.rejected.iter_rows()

@@ -65,6 +65,10 @@ class Commit:
     streams: dict[str, int] = field(default_factory=dict)
     """Stream -> max event time seen (epoch µs), the watermark's base."""
     figures: WorkerFigures | None = None
+    expected: dict[str, int] = field(default_factory=dict)
+    """Positions that must still hold these `seq` values (a missing row counts as 0) for
+    the commit to apply; otherwise nothing is written and `StaleCommit` is raised. This
+    fences off a worker that lost its Kafka partitions without noticing."""
 
 
 class Store(abc.ABC):

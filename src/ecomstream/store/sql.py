@@ -66,3 +66,18 @@ def streams_upsert(greatest: str) -> str:
         "INSERT INTO streams (stream, max_ts_us) VALUES (?, ?) "
         f"ON CONFLICT (stream) DO UPDATE SET max_ts_us = {greatest}(streams.max_ts_us, excluded.max_ts_us)"
     )
+
+
+def positions_of(count: int) -> str:
+    """Select (source, seq) of `count` sources given as parameters."""
+    return f"SELECT source, seq FROM positions WHERE source IN ({', '.join('?' for _ in range(count))})"
+
+
+def moved_positions(expected: dict[str, int], found: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """Sources whose stored seq (missing = 0) differs from the expected one: (expected, found)."""
+    return {s: (seq, int(found.get(s, 0))) for s, seq in expected.items() if int(found.get(s, 0)) != seq}
+
+
+def stale_message(moved: dict[str, tuple[int, int]]) -> str:
+    detail = ", ".join(f"{s}: expected {e}, found {f}" for s, (e, f) in sorted(moved.items()))
+    return f"another writer moved these positions since they were read ({detail}); re-read them and replay"

@@ -9,7 +9,7 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
-from ecomstream.errors import StoreError
+from ecomstream.errors import StaleCommit, StoreError
 from ecomstream.store import sql
 from ecomstream.store.base import Commit, Store
 from ecomstream.store.schema import ADDITIVE_TABLES, SCHEMA_VERSION, ddl
@@ -74,6 +74,12 @@ class SQLiteStore(Store):
             db = self._db
             try:
                 db.execute("BEGIN IMMEDIATE")
+                if commit.expected:
+                    found = dict(db.execute(sql.positions_of(len(commit.expected)), list(commit.expected)).fetchall())
+                    moved = sql.moved_positions(commit.expected, found)
+                    if moved:
+                        db.execute("ROLLBACK")
+                        raise StaleCommit(sql.stale_message(moved))
                 deltas = commit.deltas
                 if deltas is not None:
                     # Rows go in key order: the B-tree is then walked forwards, page after page.

@@ -1,0 +1,84 @@
+"""The Kafka message scheme without a broker: messages spread over partitions, read in
+any interleaving, in any batch sizes, some sent twice, give the embedded numbers."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from pathlib import Path
+
+import pytest
+
+from ecomstream.bus.messages import EventEncoder, decode_messages
+from ecomstream.pipeline.embedded import SourceSpec, source_batches
+from ecomstream.processor.kafka import KafkaBatch, KafkaProcessor
+from ecomstream.processor.loop import ProcessorSettings
+from ecomstream.report.build import build_report
+from ecomstream.store import open_store
+from tests.conftest import SHARED_FILES
+from tests.helpers import assert_same_report
+from tests.pipeline.test_bad_input import INVALID, VALID, write
+from tests.reference import data_lines, reference_report
+
+TOPIC = "t"
+
+
+def produce(paths: list[Path], partitions: int) -> list[list[tuple[bytes, bytes]]]:
+    """Messages per partition, as a keyed producer would spread them."""
+    encoder = EventEncoder()
+    logs: list[list[tuple[bytes, bytes]]] = [[] for _ in range(partitions)]
+    for batch in source_batches(SourceSpec(files=paths), {}):
+        for key, value in encoder.encode(batch):
+            logs[zlib.crc32(key) % partitions].append((key, value))
+    return logs
+
+
+def consume(store_url: str, logs: list[list[tuple[bytes, bytes]]], seed: int, max_batch: int) -> dict:
+    """Read the partition logs in a random interleaving and random batch sizes."""
+    rng = random.Random(seed)
+    cursors = [0] * len(logs)
+    with open_store(store_url) as store:
+        processor = KafkaProcessor(store, TOPIC, ProcessorSettings())
+        while any(c < len(log) for c, log in zip(cursors, logs, strict=True)):
+            parts, offsets, values = [], [], []
+            for _ in range(rng.randint(1, len(logs))):
+                p = rng.randrange(len(logs))
+                take = rng.randint(0, max_batch)
+                for offset in range(cursors[p], min(cursors[p] + take, len(logs[p]))):
+                    parts.append(p)
+                    offsets.append(offset)
+                    values.append(logs[p][offset][1])
+                cursors[p] = min(cursors[p] + take, len(logs[p]))
+            if values:
+                batch = KafkaBatch(f"kafka:{TOPIC}", 0, len(values), messages=values, topic=TOPIC,
+                                   partitions=parts, offsets=offsets, timestamps_ms=[0] * len(values))  # fmt: skip
+                processor.process([batch])
+        return build_report(store)
+
+
+def test_tricky_records_through_messages_match_the_reference(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID + list(INVALID.values()))
+    report = consume(f"sqlite:///{tmp_path / 's.db'}", produce([path], 3), seed=1, max_batch=3)
+    assert_same_report(report, reference_report(data_lines(path)))
+    assert report["late_events"] >= 2
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_resent_messages_count_once(shared_data: Path, tmp_path: Path, seed: int) -> None:
+    path = shared_data / SHARED_FILES[3]
+    logs = produce([path], 4)
+    again = produce([path], 4)
+    # the producer ran twice; the first run died after part of each partition
+    cut = [len(log) // (2 + p) for p, log in enumerate(logs)]
+    twice = [log[:c] + rerun for log, c, rerun in zip(logs, cut, again, strict=True)]
+    report = consume(f"sqlite:///{tmp_path / 's.db'}", twice, seed=seed, max_batch=400)
+    assert_same_report(report, reference_report(data_lines(path)))
+
+
+def test_decode_marks_poison_and_keeps_order() -> None:
+    good = b'{"source":"f","seq":1,"event_time":"2019-10-01 00:00:01 UTC","event_type":"view"}'
+    values = [good, b"not json", b"", b"[1]", b'{"brand":"' + b"x" * 20_000 + b'"}', b'{"price": 1.5}', good]
+    frame = decode_messages(values).frame
+    assert frame["pre_reason"].to_list() == [None, "malformed", "malformed", "malformed", "too_large", None, None]
+    assert frame["price"].to_list()[5] == "1.5"
+    assert frame["seq"].to_list() == [1, None, None, None, None, None, 1]
