@@ -162,44 +162,45 @@ class PostgresStore(Store):
             raise StaleCommit(sql.stale_message(moved))
 
     def _merge_frames(self, deltas: Deltas) -> None:
-        for table, key in ADDITIVE_TABLES.items():
+        for table, keys in ADDITIVE_TABLES.items():
             frame: pl.DataFrame = getattr(deltas, table)
             if frame.height:
-                frame = frame.select(pl.col(frame.columns[0]).alias(key), *COUNT_COLUMNS)
-                self._copy(table, key, frame, [pl.col(c).sum() for c in COUNT_COLUMNS])
-                self._merge(table, key, _additive_set(table))
+                frame = frame.select(*(pl.col(frame.columns[i]).alias(k) for i, k in enumerate(keys)), *COUNT_COLUMNS)
+                self._copy(table, keys, frame, [pl.col(c).sum() for c in COUNT_COLUMNS])
+                self._merge(table, keys, _additive_set(table))
         if deltas.sessions.height:
-            self._copy("sessions", "user_session", deltas.sessions.select("user_session", "flags"),
+            self._copy("sessions", ("user_session",), deltas.sessions.select("user_session", "flags"),
                        [pl.col("flags").bitwise_or()])  # fmt: skip
             # A session whose flags do not change is not rewritten.
-            self._merge("sessions", "user_session", pgsql.SQL(
+            self._merge("sessions", ("user_session",), pgsql.SQL(
                 "flags = sessions.flags | excluded.flags WHERE sessions.flags <> (sessions.flags | excluded.flags)"
             ))  # fmt: skip
         if deltas.users.height:
-            self._copy("users", "user_id", deltas.users.select("user_id"), [])
+            self._copy("users", ("user_id",), deltas.users.select("user_id"), [])
             self._db.execute(
                 "INSERT INTO users (user_id) SELECT user_id FROM stage_users ORDER BY user_id "
                 "ON CONFLICT (user_id) DO NOTHING"
             )
 
-    def _copy(self, table: str, key: str, frame: pl.DataFrame, merge: list[pl.Expr]) -> None:
+    def _copy(self, table: str, keys: tuple[str, ...], frame: pl.DataFrame, merge: list[pl.Expr]) -> None:
         """Stream a frame of unique keys into the table's staging table."""
-        if frame.schema[key] == pl.String and frame[key].str.contains(_NUL, literal=True).any():
-            frame = frame.with_columns(pl.col(key).str.replace_all(_NUL, _REPLACEMENT, literal=True))
-            frame = frame.group_by(key).agg(merge) if merge else frame.unique(key)
+        for key in keys:
+            if frame.schema[key] == pl.String and frame[key].str.contains(_NUL, literal=True).any():
+                frame = frame.with_columns(pl.col(key).str.replace_all(_NUL, _REPLACEMENT, literal=True))
+                frame = frame.group_by(list(keys)).agg(merge) if merge else frame.unique(list(keys))
         statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
             pgsql.Identifier(f"stage_{table}"), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in frame.columns)
         )
         with self._db.cursor().copy(statement) as copy:
             copy.write(frame.write_csv(include_header=False, quote_style="non_numeric"))
 
-    def _merge(self, table: str, key: str, update: pgsql.Composable) -> None:
+    def _merge(self, table: str, keys: tuple[str, ...], update: pgsql.Composable) -> None:
         """Add the staged rows of `table` to it, locking rows in key order."""
+        key = pgsql.SQL(", ").join(pgsql.Identifier(k) for k in keys)
         statement = pgsql.SQL(
             "INSERT INTO {table} SELECT * FROM {stage} ORDER BY {key} ON CONFLICT ({key}) DO UPDATE SET {update}"
         ).format(
-            table=pgsql.Identifier(table), key=pgsql.Identifier(key), stage=pgsql.Identifier(f"stage_{table}"),
-            update=update,
+            table=pgsql.Identifier(table), key=key, stage=pgsql.Identifier(f"stage_{table}"), update=update,
         )  # fmt: skip
         self._db.execute(statement)
 
