@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -60,8 +61,9 @@ def result_of(process: subprocess.Popen[str], what: str) -> dict:
 def child_worker(bus: str, topic: str, group: str, store_url: str, batch_wait_ms: int, idle_s: float,
                  gate: str) -> None:  # fmt: skip
     """One worker until the topic is drained; prints its timings as JSON. With a `gate`
-    folder, it says it is ready there and starts when the parent creates `go` in it,
-    so that workers started together join their group together."""
+    folder, it holds its partitions paused until the parent creates `go` in it (the
+    parent waits until every worker has its share), so that workers share the topic
+    from the first message on."""
     from ecomstream.bus.config import client_settings
     from ecomstream.bus.worker import KafkaWorker, WorkerSettings
     from ecomstream.processor.loop import ProcessorSettings
@@ -88,13 +90,33 @@ def child_worker(bus: str, topic: str, group: str, store_url: str, batch_wait_ms
         worker.processor.prepare = timed
         worker.processor.stats.latency.add = keep
         if gate != "-":
-            (Path(gate) / f"ready-{uuid.uuid4().hex}").touch()
-            while not (Path(gate) / "go").exists():
-                time.sleep(0.005)
+            hold_until_go(worker, Path(gate) / "go")
         stats = worker.run()
         times["last"] = stats.last_commit_at
     print(json.dumps({"events": stats.accepted + stats.rejected, "first": times["first"], "last": times["last"],
                       "commits": stats.commits, "latency": percentiles(latencies)}))  # fmt: skip
+
+
+def hold_until_go(worker, go: Path) -> None:
+    """Pause every assigned partition until `go` exists (checked on idle turns)."""
+    from confluent_kafka import TopicPartition
+
+    on_assign, publish = worker._on_assign, worker._publish_figures
+    state = {"held": True}
+
+    def assign_paused(consumer, partitions) -> None:
+        on_assign(consumer, partitions)
+        if state["held"]:
+            consumer.pause(partitions)
+
+    def publish_or_go() -> None:
+        publish()
+        if state["held"] and go.exists():
+            state["held"] = False
+            worker.consumer.resume([TopicPartition(worker.settings.topic, p) for p in sorted(worker.assigned)])
+
+    worker._on_assign, worker._publish_figures = assign_paused, publish_or_go
+    worker.settings = replace(worker.settings, figures_every_s=0.1)
 
 
 def percentiles(samples: list[tuple[float, int]]) -> dict[str, float] | None:
@@ -162,16 +184,14 @@ def prefill(bus: str, topic: str, events: int, cache: Path) -> tuple[int, float]
 
 
 def workers_rate(bus: str, topic: str, base_store: str, count: int) -> dict:
-    """Events/s of `count` workers in one group, counted from the moment every worker
-    has its partitions (so a worker that joins late does not hide the steady rate)."""
+    """Events/s of `count` workers in one group, from the moment every worker has its
+    partitions (held paused until then) to the last commit."""
     store, group = fresh_store(base_store), f"bench-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as gate:
         children = [child("worker", bus, topic, group, store, "200", "3", gate) for _ in range(count)]
-        deadline = time.monotonic() + 60
-        while len(list(Path(gate).glob("ready-*"))) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _, committed_then = wait_for_group(store, topic, count)
+        started = time.time()
         (Path(gate) / "go").touch()
-        started, committed_then = wait_for_group(store, topic, count)
     results = [result_of(c, f"worker {i}") for i, c in enumerate(children)]
     events = sum(r["events"] for r in results)
     last = max(r["last"] for r in results if r["last"])

@@ -79,7 +79,7 @@ class KafkaWorker:
         self.committer: Committer[KafkaBatch] = Committer(
             lambda batch: self.processor.prepare([batch]), self.processor.apply, after=self._after_commit
         )
-        self._lag: dict[int, int] = {}
+        self._lag: dict[int, int | None] = {}
         self._to_mirror: dict[int, int] = {}
         self._mirror_lock = threading.Lock()
         self.assigned: frozenset[int] = frozenset()
@@ -235,11 +235,13 @@ class KafkaWorker:
             self._last_error_log = now
             log.warning("Kafka: %s (retrying)", error.str())
 
-    def lag(self) -> dict[int, int]:
+    def lag(self) -> dict[int, int | None]:
         """Per assigned partition: high watermark (as last fetched) minus the next offset
-        to read. Called from the consuming thread; the figures read the last result."""
-        lags = {}
+        to read; None until a fetch told the high watermark. Called from the consuming
+        thread; the figures read the last result."""
+        lags: dict[int, int | None] = {}
         for partition in sorted(self.assigned):
+            lags[partition] = None
             try:
                 low, high = self.consumer.get_watermark_offsets(
                     TopicPartition(self.settings.topic, partition), cached=True

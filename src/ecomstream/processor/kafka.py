@@ -99,7 +99,7 @@ class KafkaProcessor(Processor):
         store: Store,
         topic: str,
         settings: ProcessorSettings | None = None,
-        lag: Callable[[], dict[int, int]] | None = None,
+        lag: Callable[[], dict[int, int | None]] | None = None,
         dead_letters: Callable[[list[DeadLetter]], None] | None = None,
     ) -> None:
         super().__init__(store, None, settings)
@@ -209,7 +209,7 @@ class KafkaProcessor(Processor):
         figures = super()._figures(running, at)
         if self._lag is not None:
             per_partition = self._lag()
-            figures.lag = sum(per_partition.values()) if per_partition else 0
+            figures.lag = sum(n for n in per_partition.values() if n is not None)
             figures.detail = json.dumps(
                 {"topic": self.topic, "lag": {str(p): n for p, n in sorted(per_partition.items())}}
             )
