@@ -109,3 +109,21 @@ def run_kafka_pipeline(
     if failure:
         raise failure[0]
     return produced, stats
+
+
+class KafkaPipeline:
+    """`run_kafka_pipeline` behind the interface of `EmbeddedPipeline` (`run()`, `stop`,
+    `stats`), so `demo --bus kafka://...` serves the dashboard the same way."""
+
+    def __init__(self, bus_url: str, topic: str, group: str, store: Store, spec: SourceSpec,
+                 settings: ProcessorSettings | None = None) -> None:  # fmt: skip
+        self.bus_url, self.topic, self.group = bus_url, topic, group
+        self.store, self.spec, self.settings = store, spec, settings
+        self.stop = threading.Event()
+        self.stats = RunStats()
+
+    def run(self) -> RunStats:
+        _, self.stats = run_kafka_pipeline(
+            self.bus_url, self.topic, self.group, self.store, self.spec, self.settings, stop=self.stop
+        )
+        return self.stats
