@@ -36,7 +36,7 @@ from ecomstream.events.decode import Decoded
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.schema import FIELDS
 from ecomstream.events.validate import Validated
-from ecomstream.processor.loop import MICROS, Part, Processor, ProcessorSettings
+from ecomstream.processor.loop import Part, Processor, ProcessorSettings
 from ecomstream.store.base import Position, Reject, Store, WorkerFigures
 
 NOTHING_BEFORE = -(2**62)
@@ -180,20 +180,10 @@ class KafkaProcessor(Processor):
         counts = accepted.group_by("handed_ms").len().rows()
         return [(ms / 1000, int(n)) for ms, n in counts]
 
-    def _mark_late(self, accepted: pl.DataFrame) -> pl.DataFrame:
-        lateness_us = round(self.settings.lateness_s * MICROS)
-        carried = self.stream_max_us
-        running = pl.col("ts_us").cum_max().shift(1)
-        if carried is not None:
-            running = pl.max_horizontal(running.fill_null(carried), pl.lit(carried))
-        before = pl.coalesce(pl.col("wm"), running)
-        marked = accepted.with_columns(
-            (((pl.col("window") + 1) * MICROS) <= (before - lateness_us)).fill_null(False).alias("late")
-        )
-        batch_max = int(accepted["ts_us"].max())
-        self.stream_max_us = batch_max if carried is None else max(carried, batch_max)
-        self.stats.watermark_us = self._watermark(self.stream_max_us)
-        return marked
+    def _watermark_base(self, running: pl.Expr) -> pl.Expr:
+        """The producer's stamp (the source's max event time before the record), so late
+        events are the same as in the embedded mode however partitions interleave."""
+        return pl.coalesce(pl.col("wm"), running)
 
     def _rejects(self, validated: Validated, raw, now: float) -> list[Reject]:
         rejects = super()._rejects(validated, raw, now)

@@ -318,9 +318,10 @@ class Processor:
         """Add the `late` column and advance the stream's max event time."""
         lateness_us = round(self.settings.lateness_s * MICROS)
         carried = self.stream_max_us
-        before = pl.col("ts_us").cum_max().shift(1)
+        running = pl.col("ts_us").cum_max().shift(1)
         if carried is not None:
-            before = pl.max_horizontal(before.fill_null(carried), pl.lit(carried))
+            running = pl.max_horizontal(running.fill_null(carried), pl.lit(carried))
+        before = self._watermark_base(running)
         marked = accepted.with_columns(
             (((pl.col("window") + 1) * MICROS) <= (before - lateness_us)).fill_null(False).alias("late")
         )
@@ -328,6 +329,11 @@ class Processor:
         self.stream_max_us = batch_max if carried is None else max(carried, batch_max)
         self.stats.watermark_us = self._watermark(self.stream_max_us)
         return marked
+
+    def _watermark_base(self, running: pl.Expr) -> pl.Expr:
+        """Largest event time before each record: here the running max in batch order;
+        a transport whose producer stamps it on each record overrides this."""
+        return running
 
     def _watermark(self, max_us: int | None) -> int | None:
         return None if max_us is None else max_us - round(self.settings.lateness_s * MICROS)

@@ -16,6 +16,7 @@ import polars as pl
 
 from ecomstream.errors import SourceError
 from ecomstream.events.schema import FIELDS
+from ecomstream.sources.files import parquet_text
 
 HEADER = ",".join(FIELDS).encode()
 CHUNK_BYTES = 16 << 20
@@ -87,23 +88,3 @@ def _parquet_chunks(path: Path) -> Iterator[Chunk]:
     except (OSError, pl.exceptions.PolarsError) as err:
         msg = f"cannot read Parquet file {path}: {err}; is it a complete Parquet file?"
         raise SourceError(msg) from err
-
-
-def parquet_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """The nine columns as the text a CSV file would hold, as the pipeline's source does:
-    times in UTC (naive ones taken as UTC) as `YYYY-MM-DD HH:MM:SS UTC`, prices rounded to
-    6 decimals, nulls and missing columns empty."""
-    columns = []
-    for name in FIELDS:
-        if name not in frame.columns:
-            columns.append(pl.lit("").alias(name))
-            continue
-        dtype = frame.schema[name]
-        column = pl.col(name)
-        if isinstance(dtype, pl.Datetime):
-            moment = column.dt.replace_time_zone("UTC") if dtype.time_zone is None else column
-            column = moment.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S UTC")
-        elif name == "price" and dtype.is_float():
-            column = column.round(6).cast(pl.String)
-        columns.append(column.cast(pl.String).fill_null("").alias(name))
-    return frame.select(columns)

@@ -45,7 +45,7 @@ def is_parquet(path: Path) -> bool:
 def first_event_us(path: Path) -> int | None:
     """Event time of the first data row (for `--time now`), or None if unreadable."""
     if is_parquet(path):
-        frame = _parquet_strings(pl.scan_parquet(path).head(1).collect())
+        frame = parquet_text(pl.scan_parquet(path).head(1).collect())
         text = frame["event_time"][0] if frame.height else None
     else:
         with _open_text(path) as handle:
@@ -163,13 +163,13 @@ def _read_parquet(path: Path, source: str, after_seq: int, time_shift_us: int) -
         yield RawBatch(source, total + 1, 0, frame=pl.DataFrame(), last_in_source=True)
         return
     while offset < total:
-        frame = _parquet_strings(lazy.slice(offset, PARQUET_ROWS).collect())
+        frame = parquet_text(lazy.slice(offset, PARQUET_ROWS).collect())
         last = offset + frame.height >= total
         yield RawBatch(source, offset + 1, frame.height, frame=frame, time_shift_us=time_shift_us, last_in_source=last)
         offset += frame.height
 
 
-def _parquet_strings(frame: pl.DataFrame) -> pl.DataFrame:
+def parquet_text(frame: pl.DataFrame) -> pl.DataFrame:
     """The nine columns as CSV-like text, whatever types the Parquet file used."""
     columns = []
     for name in FIELDS:
