@@ -34,5 +34,12 @@ format: setup
 bench: setup  ## Full-speed replay of real data vs merely parsing it; prints figures.
 	$(BIN)/ecomstream bench
 
+bench-all: bench  ## Every benchmark: profile, dashboard latency, Kafka workers (starts Kafka and PostgreSQL).
+	$(BIN)/python benchmarks/bench_profile.py
+	$(BIN)/python benchmarks/bench_latency.py
+	bus=$$(scripts/kafka-local.sh start | tail -n 1 | cut -d= -f2) && \
+	store=$$(scripts/postgres-local.sh start | tail -n 1 | cut -d= -f2-) && \
+	$(BIN)/python benchmarks/bench_kafka.py --bus "kafka://$$bus" --store "$$store"
+
 clean:
 	rm -rf $(VENV) .cache artifacts .pytest_cache .ruff_cache
