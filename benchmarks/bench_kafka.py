@@ -192,7 +192,7 @@ def workers_rate(bus: str, topic: str, base_store: str, count: int) -> dict:
         _, committed_then = wait_for_group(store, topic, count)
         started = time.time()
         (Path(gate) / "go").touch()
-    results = [result_of(c, f"worker {i}") for i, c in enumerate(children)]
+        results = [result_of(c, f"worker {i}") for i, c in enumerate(children)]
     events = sum(r["events"] for r in results)
     last = max(r["last"] for r in results if r["last"])
     span = last - started

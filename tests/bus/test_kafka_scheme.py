@@ -82,3 +82,21 @@ def test_decode_marks_poison_and_keeps_order() -> None:
     assert frame["pre_reason"].to_list() == [None, "malformed", "malformed", "malformed", "too_large", None, None]
     assert frame["price"].to_list()[5] == "1.5"
     assert frame["seq"].to_list() == [1, None, None, None, None, None, 1]
+
+
+def test_time_shift_travels_with_the_message(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from ecomstream.events.validate import validate
+
+    path = write(tmp_path, VALID[:2])
+    batch = next(iter(source_batches(SourceSpec(files=[path]), {})))
+    shift = 3_600_000_000
+    values = [v for _, v in EventEncoder().encode(replace(batch, time_shift_us=shift))]
+    assert all(b'"shift_us":3600000000' in v for v in values)
+    processor = KafkaProcessor(open_store(f"sqlite:///{tmp_path / 's.db'}"), TOPIC)
+    part = processor._part(KafkaBatch("k", 0, 2, messages=values, topic=TOPIC, partitions=[0, 0], offsets=[0, 1],
+                                      timestamps_ms=[0, 0]))  # fmt: skip
+    assert part.fresh is not None
+    accepted = validate(part.fresh).accepted
+    assert accepted["ts_us"].to_list() == [1_569_888_001_000_000 + shift, 1_569_888_002_000_000 + shift]

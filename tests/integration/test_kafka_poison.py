@@ -87,3 +87,17 @@ def test_poison_messages_are_dead_lettered_and_counted(tmp_path: Path, kafka_boo
                run_cli("rejects", "--store", store, "--json", "--limit", "100").splitlines()]  # fmt: skip
     assert sorted(r["reason"] for r in rejects) == sorted(reason for _, reason in POISON)
     assert all(r["source"] == f"kafka:{topic}:0" for r in rejects)
+
+
+def test_undeliverable_events_are_counted_printed_and_fail_the_command(tmp_path: Path, kafka_bootstrap: str) -> None:
+    from click.testing import CliRunner
+
+    from ecomstream.cli.main import cli
+
+    long_line = VALID[0].replace("Sam,sung", "B" * 1_500)  # a message over the client's 1,000-byte limit
+    path = write(tmp_path, [VALID[1], long_line, VALID[2]])
+    result = CliRunner().invoke(cli, ["produce", "--bus", f"kafka://{kafka_bootstrap}", "--topic", unique("fail"),
+                                      "--source", str(path), "--kafka-config", "message.max.bytes=1000"])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "1 events were not delivered" in result.stderr
+    assert "delivery failed:" in result.stderr
