@@ -6,6 +6,8 @@ import json
 import time
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from ecomstream.report.filters import minute_floor
 from tests.web import Served
 
@@ -44,13 +46,25 @@ def wait_for_kpis(page: Any, expected: dict[str, Any], timeout_s: float = 15.0) 
     raise AssertionError(f"the page shows (shown, expected) {wrong} after {timeout_s} s")
 
 
-def choose(page: Any, menu_id: str, value: str) -> None:
-    """Pick `value` in a dropdown by typing it into its search box."""
-    page.click(f"#{menu_id}")
-    page.keyboard.type(value)
-    page.locator(".dash-dropdown-option", has_text=value).first.wait_for()
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
+def choose(page: Any, menu_id: str, value: str, attempts: int = 4) -> None:
+    """Pick `value` in a dropdown by typing it into its search box.
+
+    A live refresh may re-render the menu while it is open (new options), which closes
+    it and drops the typed text: then open it and type again."""
+    option = page.locator(".dash-dropdown-option", has_text=value).first
+    for attempt in range(attempts):
+        page.click(f"#{menu_id}")
+        page.keyboard.type(value)
+        try:
+            option.wait_for(timeout=5_000)
+        except PlaywrightTimeout:  # the menu was re-rendered meanwhile
+            page.keyboard.press("Escape")
+            if attempt == attempts - 1:
+                raise
+            continue
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        return
 
 
 def trace_data(page: Any, graph_id: str) -> list[dict[str, Any]]:
