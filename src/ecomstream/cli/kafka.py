@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ecomstream.cli.options import option, store_option
+from ecomstream.cli.options import option, stacked, store_option
 from ecomstream.cli.run import make_spec, processor_options, source_options
 from ecomstream.processor.loop import ProcessorSettings
 from ecomstream.store import open_store
@@ -29,9 +29,7 @@ def kafka_options(command):
                type=click.Path(exists=True, dir_okay=False, path_type=Path),
                help="File of KEY=VALUE Kafka client settings, one a line."),
     ]  # fmt: skip
-    for decorate in reversed(decorators):
-        command = decorate(command)
-    return command
+    return stacked(command, decorators)
 
 
 @click.command("produce")

@@ -16,6 +16,13 @@ def option(*names: str, env: str, **kwargs: Any) -> Callable[[Callable[..., Any]
     return click.option(*names, envvar=f"ECOMSTREAM_{env}", show_envvar=True, **kwargs)
 
 
+def stacked(command: Callable[..., Any], decorators: list[Callable[..., Any]]) -> Callable[..., Any]:
+    """Apply option decorators so that `--help` lists them in the order given."""
+    for decorate in reversed(decorators):
+        command = decorate(command)
+    return command
+
+
 store_option = option(
     "--store",
     env="STORE",
@@ -37,6 +44,4 @@ def dashboard_options(command: Callable[..., Any]) -> Callable[..., Any]:
         option("--refresh-ms", env="REFRESH_MS", type=click.IntRange(min=100), default=1000,
                help="How often the page refreshes, in milliseconds."),
     ]  # fmt: skip
-    for decorate in reversed(decorators):
-        command = decorate(command)
-    return command
+    return stacked(command, decorators)

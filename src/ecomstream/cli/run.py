@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ecomstream.cli.live_view import LiveView
-from ecomstream.cli.options import dashboard_options, option, store_option
+from ecomstream.cli.options import dashboard_options, option, stacked, store_option
 from ecomstream.cli.serve import open_server, serve
 from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.errors import ConfigError
@@ -46,9 +46,7 @@ def source_options(command=None, *, time_default: str = "original"):
     ]  # fmt: skip
 
     def decorate_all(command):
-        for decorate in reversed(decorators):
-            command = decorate(command)
-        return command
+        return stacked(command, decorators)
 
     return decorate_all if command is None else decorate_all(command)
 
@@ -62,9 +60,7 @@ def processor_options(command):
         option("--lateness", env="LATENESS", type=click.FloatRange(min=0), default=2.0,
                help="Allowed lateness in seconds: the watermark trails the largest event time by this."),
     ]  # fmt: skip
-    for decorate in reversed(decorators):
-        command = decorate(command)
-    return command
+    return stacked(command, decorators)
 
 
 def make_spec(sources, rate, speed, time_mode, seed, limit) -> SourceSpec:

@@ -29,7 +29,7 @@ from ecomstream.bus.memory import END
 from ecomstream.events.decode import Decoded, decode
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.validate import Validated, validate
-from ecomstream.metrics import aggregate, quality_counters
+from ecomstream.metrics import aggregate, empty_deltas, quality_counters
 from ecomstream.metrics.deltas import Deltas
 from ecomstream.processor.latency import LatencyWindow
 from ecomstream.store.base import Commit, Position, Reject, Store, WorkerFigures
@@ -262,8 +262,6 @@ class Processor:
             deltas = aggregate(accepted)
             deltas.counters += counters
         elif counters:
-            from ecomstream.metrics import empty_deltas
-
             deltas = empty_deltas()
             deltas.counters += counters
         streams = {self.settings.stream: self.stream_max_us} if self.stream_max_us is not None else {}
