@@ -82,9 +82,7 @@ def in_child(name: str, path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--rows", type=int, default=2_000_000, help="at least this many rows (default 2,000,000)"
-    )
+    parser.add_argument("--rows", type=int, default=2_000_000, help="at least this many rows (default 2,000,000)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each, the best counts (default 3)")
     parser.add_argument("--measure", nargs=2, metavar=("TASK", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -1,26 +1,27 @@
-"""The profile's cheaper decoding gives what the pipeline's decode + validate give."""
+"""The profile decodes like the pipeline, and hashes each raw record the same way
+whichever path its chunk took."""
 
 from __future__ import annotations
 
 import gzip
 from pathlib import Path
 
-import polars as pl
 from polars.testing import assert_frame_equal
 
 from ecomstream.events.decode import decode
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.validate import validate
-from ecomstream.profile.decoding import decode_lines
+from ecomstream.profile.decoding import chunk_of_lines
 from tests.profile.test_rejects import BAD_LINES, QUOTED
 
 
 def _same_as_pipeline(data: bytes) -> None:
-    ours, theirs = decode_lines(data), decode(RawBatch("profile", 1, data.count(b"\n"), csv=data))
-    mine, pipeline = validate(ours), validate(theirs)
+    ours, theirs = chunk_of_lines(data), decode(RawBatch("profile", 1, data.count(b"\n"), csv=data))
+    mine, pipeline = ours.validated, validate(theirs)
     assert mine.present == pipeline.present
     assert_frame_equal(mine.accepted.drop("seq", "source"), pipeline.accepted.drop("seq", "source"))
     assert_frame_equal(mine.rejected.select("row", "reason"), pipeline.rejected.select("row", "reason"))
+    assert ours.hashes.len() == ours.decoded.fields.height
 
 
 def test_real_chunk(data_files: list[Path]) -> None:
@@ -49,9 +50,9 @@ def test_bad_lines_and_edge_cases() -> None:
         _same_as_pipeline(variant.encode())
 
 
-def test_common_case_needs_no_trim_on_clean_data() -> None:
-    decoded = decode_lines(f"{BAD_LINES[0][0].replace('Samsung ', 'samsung')}\n".encode())
-    assert not decoded.needs_strip
-    assert decoded.fields["pre_reason"].null_count() == decoded.fields.height
-    assert decoded.fields.height == 1
-    assert isinstance(decoded.fields, pl.DataFrame)
+def test_a_record_hashes_alike_on_either_path() -> None:
+    good = BAD_LINES[0][0]
+    plain = chunk_of_lines(f"{good}\n{good}\n".encode()).hashes
+    quoted = chunk_of_lines(f"{good}\n{QUOTED[0]}\n".encode()).hashes  # the csv-module path
+    assert plain[0] == plain[1] == quoted[0]
+    assert quoted[1] != quoted[0]

@@ -1,14 +1,19 @@
 """Decoding raw batches into a frame of the nine schema columns as strings.
 
-The fast path for CSV lets polars read a chunk twice, both times multi-threaded: once
-as whole lines (the raw record and its comma count, so a record with too few or too
-many fields is caught) and once typed, with ids and price parsed as numbers. The two
-agree line for line because a chunk without quote characters has one record per line.
-Typed parsing turns a bad number into null; validation sends such rows, and any other
-suspect row, through the exact string rules, so the fast path only ever decides the
-clean rows. A chunk with quotes, or with bytes that are not UTF-8, takes the slow path
-through Python's `csv` module, line by line, so a quoted comma is a comma inside a
-field and a bad line only rejects itself.
+The fast path for CSV first proves, on the bytes, that the chunk is plain: no quote
+and no carriage return, every aligned 8 KiB block holds a newline (so no line can reach
+`MAX_RECORD_BYTES`), and exactly eight commas per line in total. Polars then reads it
+once, typed and multi-threaded, with `truncate_ragged_lines=False`, which raises on a
+line with too many fields; none having too many and the total being right, none has too
+few either. The raw records are only located (numpy) if one is asked for. A chunk that is
+not provably plain, but has no quote, is read twice: once as whole lines (the raw record
+and its comma count, so a record with too few or too many fields is caught) and once
+typed; the two agree line for line because each record is one line. Typed parsing turns
+a bad number into null; validation sends such rows, and any other suspect row, through
+the exact string rules, so the fast path only ever decides the clean rows. A chunk with
+quotes, or with bytes that are not UTF-8, takes the slow path through Python's `csv`
+module, line by line, so a quoted comma is a comma inside a field and a bad line only
+rejects itself.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ TYPED_SCHEMA = {
     "user_id": pl.Int64,
 }
 """The fast path's column types; unparsable numbers become null."""
-_NEWLINE, _QUOTE = 10, b'"'
+_NEWLINE, _COMMA, _QUOTE = 10, 44, b'"'
+_BLOCK = (MAX_RECORD_BYTES + 2) // 2
+"""A newline in every aligned block of this size bounds every line by MAX_RECORD_BYTES."""
 
 
 @dataclass(slots=True)
@@ -68,7 +75,14 @@ class RawLookup:
         self._data, self._starts, self._ends = data, starts, ends
         self._messages, self._frame, self._lines = messages, frame, lines
 
+    @classmethod
+    def of_lines(cls, data: bytes) -> RawLookup:
+        """The lines of `data` (each ending in a newline), located on first use."""
+        return cls(data=data)
+
     def __call__(self, i: int) -> bytes:
+        if self._data is not None and self._starts is None:
+            self._starts, self._ends = line_bounds(self._data)
         if self._lines is not None:
             line = self._lines[i]
             return b"" if line is None else line.encode()
@@ -118,6 +132,8 @@ def decode_csv(data: bytes, typed: bool = True) -> tuple[pl.DataFrame, RawLookup
         return _empty(), RawLookup(), False, False
     if _QUOTE in data or b"\x1f" in data:
         return (*_decode_csv_slow(data), True, False)
+    if (fields := _read_plain(data, typed)) is not None:
+        return fields.with_columns(pl.lit(None, pl.String).alias("pre_reason")), RawLookup.of_lines(data), True, typed
     try:
         lines = pl.read_csv(
             data, has_header=False, new_columns=["line"], schema={"line": pl.String},
@@ -143,13 +159,43 @@ def decode_csv(data: bytes, typed: bool = True) -> tuple[pl.DataFrame, RawLookup
     return fields, RawLookup(lines=lines), True, typed
 
 
-def _decode_csv_slow(data: bytes) -> tuple[pl.DataFrame, RawLookup]:
-    """Line by line with the `csv` module; a quoted field may span lines."""
+def _read_plain(data: bytes, typed: bool) -> pl.DataFrame | None:
+    """The fields of a chunk proven plain on its bytes (see the module docstring), else None."""
+    if b"\r" in data or not data.endswith(b"\n") or not short_lines(data):
+        return None
+    buf = np.frombuffer(data, dtype=np.uint8)
+    lines = int(np.count_nonzero(buf == _NEWLINE))
+    if int(np.count_nonzero(buf == _COMMA)) != (len(FIELDS) - 1) * lines:
+        return None
+    try:
+        fields = pl.read_csv(
+            data, has_header=False, new_columns=list(FIELDS), schema=TYPED_SCHEMA if typed else _STRING_SCHEMA,
+            quote_char=None, ignore_errors=True, truncate_ragged_lines=False,
+        )  # fmt: skip
+    except pl.exceptions.PolarsError:
+        return None
+    return fields if fields.height == lines else None
+
+
+def short_lines(data: bytes, block: int = _BLOCK) -> bool:
+    """True if every aligned `block` of `data` holds a newline: then no line is longer
+    than 2 * block - 2 bytes. A cheap sufficient test (one `find` per block)."""
+    return all(data.find(b"\n", start, start + block) != -1 for start in range(0, len(data), block))
+
+
+def line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive, before the newline) offsets of each line of `data`."""
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buf == _NEWLINE)
     ends = newlines if data.endswith(b"\n") else np.append(newlines, len(data))
     starts = np.zeros_like(ends)
     starts[1:] = ends[:-1] + 1
+    return starts, ends
+
+
+def _decode_csv_slow(data: bytes) -> tuple[pl.DataFrame, RawLookup]:
+    """Line by line with the `csv` module; a quoted field may span lines."""
+    starts, ends = line_bounds(data)
     rows: list[list[str | None]] = []
     reasons: list[str | None] = []
     rec_starts: list[int] = []

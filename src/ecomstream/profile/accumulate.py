@@ -7,7 +7,7 @@ small next to the rows), plus two sets needed for exact figures:
 
 - sessions: one row per distinct (user_session, user_id, event type) with its event
   count, about 70 bytes each (14 M sessions, a whole REES46 month, would take ~1 GB);
-- duplicate rows: one 64-bit hash per distinct row of the current file (8 bytes a row,
+- duplicate rows: one 64-bit hash per distinct raw record of the current file (8 bytes a row,
   up to twice that while merging). Two different rows sharing a hash would count as a
   duplicate: about n²/2⁶⁵, under 10⁻⁴ for 10⁸ rows.
 """
@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from ecomstream.events.decode import Decoded
-from ecomstream.events.schema import FIELDS, MICROS
-from ecomstream.events.validate import Validated
+from ecomstream.events.schema import MICROS
+from ecomstream.profile.decoding import Chunked
 from ecomstream.profile.late import ALLOWED_LATENESS_S, late_flags
 from ecomstream.profile.tally import Tally
 
@@ -107,8 +106,9 @@ class Accumulator:
         stats.duplicate_rows = self._hashed_rows - self._row_hashes.distinct()
         self._row_hashes, self._hashed_rows = _hash_set(), 0
 
-    def add(self, decoded: Decoded, validated: Validated) -> None:
-        """Fold one chunk of the current file (decoded and validated) in."""
+    def add(self, chunk: Chunked) -> None:
+        """Fold one chunk of the current file (decoded, validated and hashed) in."""
+        validated = chunk.validated
         stats = self.files[-1]
         stats.rows += validated.received
         stats.accepted += validated.accepted.height
@@ -120,16 +120,9 @@ class Accumulator:
         queries = _chunk_queries(accepted.lazy())
         for name, part in zip(queries, pl.collect_all(list(queries.values())), strict=True):
             self.tallies[name].add(part)
-        self._add_row_hashes(decoded.fields)
+        self._hashed_rows += chunk.hashes.len()
+        self._row_hashes.add(chunk.hashes.alias("h").to_frame())
         self._track_time(accepted["ts_us"].to_numpy())
-
-    def _add_row_hashes(self, fields: pl.DataFrame) -> None:
-        """Remember the hashes of the parsable rows (malformed and too large ones aside)."""
-        if fields["pre_reason"].null_count() != fields.height:
-            fields = fields.filter(pl.col("pre_reason").is_null())
-        hashes = fields.select(FIELDS).hash_rows().alias("h")
-        self._hashed_rows += hashes.len()
-        self._row_hashes.add(hashes.to_frame())
 
     def _track_time(self, ts_us: np.ndarray) -> None:
         if ts_us.size == 0:

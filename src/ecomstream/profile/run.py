@@ -6,11 +6,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ecomstream.errors import SourceError
-from ecomstream.events.decode import Decoded
-from ecomstream.events.validate import validate
 from ecomstream.profile.accumulate import Accumulator, FileStats
 from ecomstream.profile.build import build_profile
-from ecomstream.profile.decoding import decode_frame, decode_lines
+from ecomstream.profile.decoding import Chunked, chunk_of_frame, chunk_of_lines
 from ecomstream.profile.prefetch import prefetch
 from ecomstream.profile.reader import CHUNK_BYTES, file_format, read_chunks
 
@@ -29,8 +27,8 @@ def profile_files(paths: list[Path], progress: Progress | None = None, *, chunk_
     acc = Accumulator()
     for path, size in zip(paths, sizes, strict=True):
         acc.start_file(FileStats(str(path), file_format(path), size))
-        for decoded, consumed in prefetch(_decoded(path, chunk_bytes)):
-            acc.add(decoded, validate(decoded))
+        for chunk, consumed in prefetch(_chunks(path, chunk_bytes)):
+            acc.add(chunk)
             if progress is not None:
                 progress(before + consumed, total)
         acc.end_file()
@@ -40,13 +38,13 @@ def profile_files(paths: list[Path], progress: Progress | None = None, *, chunk_
     return build_profile(acc)
 
 
-def _decoded(path: Path, chunk_bytes: int) -> Iterator[tuple[Decoded, int]]:
-    """Each chunk of the file decoded, with the file bytes consumed up to its end."""
+def _chunks(path: Path, chunk_bytes: int) -> Iterator[tuple[Chunked, int]]:
+    """Each chunk of the file decoded and validated, with the file bytes consumed up to its end."""
     for chunk in read_chunks(path, chunk_bytes):
         if chunk.csv is not None:
-            yield decode_lines(chunk.csv), chunk.consumed
+            yield chunk_of_lines(chunk.csv), chunk.consumed
         elif chunk.frame is not None:
-            yield decode_frame(chunk.frame), chunk.consumed
+            yield chunk_of_frame(chunk.frame), chunk.consumed
 
 
 def _size(path: Path) -> int:
