@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -94,7 +95,8 @@ def child_worker(bus: str, topic: str, group: str, store_url: str, batch_wait_ms
         stats = worker.run()
         times["last"] = stats.last_commit_at
     print(json.dumps({"events": stats.accepted + stats.rejected, "first": times["first"], "last": times["last"],
-                      "commits": stats.commits, "latency": percentiles(latencies)}))  # fmt: skip
+                      "commits": stats.commits, "latency": percentiles(latencies),
+                      "cpu": sum(os.times()[:2])}))  # fmt: skip
 
 
 def hold_until_go(worker, go: Path) -> None:
@@ -197,7 +199,8 @@ def workers_rate(bus: str, topic: str, base_store: str, count: int) -> dict:
     last = max(r["last"] for r in results if r["last"])
     span = last - started
     return {"events": events, "measured": events - committed_then, "seconds": span,
-            "rate": (events - committed_then) / span, "per_worker": [r["events"] for r in results]}  # fmt: skip
+            "rate": (events - committed_then) / span, "per_worker": [r["events"] for r in results],
+            "cpu": [round(r["cpu"], 1) for r in results]}  # fmt: skip
 
 
 def wait_for_group(store: str, topic: str, workers: int, timeout: float = 120) -> tuple[float, int]:
@@ -273,11 +276,11 @@ def main() -> None:
           f"({sent / seconds:,.0f} events/s produced)")  # fmt: skip
     one = workers_rate(args.bus, topic, args.store, 1)
     print(f"1 worker  -> PostgreSQL: {one['measured']:,} events in {one['seconds']:.2f}s = "
-          f"{one['rate']:,.0f} events/s")  # fmt: skip
+          f"{one['rate']:,.0f} events/s (worker CPU {one['cpu'][0]:.1f}s)")  # fmt: skip
     if "two" not in args.skip:
         two = workers_rate(args.bus, topic, args.store, 2)
         print(f"2 workers -> PostgreSQL: {two['measured']:,} events in {two['seconds']:.2f}s = "
-              f"{two['rate']:,.0f} events/s (split {two['per_worker']}); "
+              f"{two['rate']:,.0f} events/s (split {two['per_worker']}, worker CPU {two['cpu']}s); "
               f"2 workers / 1 worker = {two['rate'] / one['rate']:.2f}")  # fmt: skip
     if "naive" not in args.skip:
         naive = result_of(child("naive", args.bus, topic, str(args.naive_events or sent)), "naive consumer")

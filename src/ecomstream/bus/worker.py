@@ -77,7 +77,10 @@ class KafkaWorker:
             {**consumer_settings(client, settings.group, settings.session_timeout_ms), "error_cb": self._on_error}
         )
         self.committer: Committer[KafkaBatch] = Committer(
-            lambda batch: self.processor.prepare([batch]), self.processor.apply, after=self._after_commit
+            lambda batch: self.processor.prepare([batch]),
+            self.processor.apply,
+            after=self._after_commit,
+            max_events=self.processor_settings.max_coalesced_events,
         )
         self._lag: dict[int, int | None] = {}
         self._to_mirror: dict[int, int] = {}

@@ -39,26 +39,31 @@ def ddl(dialect: str = "sqlite") -> list[str]:
     text_key = "TEXT PRIMARY KEY" if sqlite else 'TEXT COLLATE "C" PRIMARY KEY'
 
     no_rowid = " WITHOUT ROWID" if sqlite else ""
+    # PostgreSQL: room on each page for the new version of an updated row, so that adding
+    # to a count is a HOT update (no index entry, no page split) instead of a new tuple
+    # elsewhere plus an index insert. Additive tables are updated far more than inserted.
+    fill = "" if sqlite else " WITH (fillfactor = 70)"
+    updated = no_rowid if sqlite else fill
     blob = "BLOB" if sqlite else "BYTEA"
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if sqlite else "BIGSERIAL PRIMARY KEY"
     counts = ", ".join(f"{name} BIGINT NOT NULL DEFAULT 0" for name in COUNT_COLUMNS)
     return [
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS windows (window_start {int_key}, {counts})",
-        f"CREATE TABLE IF NOT EXISTS brands (brand {text_key}, {counts}){no_rowid}",
-        f"CREATE TABLE IF NOT EXISTS categories (category {text_key}, {counts}){no_rowid}",
-        f"CREATE TABLE IF NOT EXISTS products (product_id {int_key}, {counts})",
+        f"CREATE TABLE IF NOT EXISTS windows (window_start {int_key}, {counts}){fill}",
+        f"CREATE TABLE IF NOT EXISTS brands (brand {text_key}, {counts}){updated}",
+        f"CREATE TABLE IF NOT EXISTS categories (category {text_key}, {counts}){updated}",
+        f"CREATE TABLE IF NOT EXISTS products (product_id {int_key}, {counts}){fill}",
         f"""CREATE TABLE IF NOT EXISTS cube (
             minute_start BIGINT NOT NULL, brand {text}, category {text}, {counts},
-            PRIMARY KEY (minute_start, brand, category)){no_rowid}""",
+            PRIMARY KEY (minute_start, brand, category)){updated}""",
         f"""CREATE TABLE IF NOT EXISTS cube_hours (
             hour_start BIGINT NOT NULL, brand {text}, category {text}, {counts},
-            PRIMARY KEY (hour_start, brand, category)){no_rowid}""",
+            PRIMARY KEY (hour_start, brand, category)){updated}""",
         # Only the hourly cube has brand and category indexes: the minute cube is read over short
         # ranges (through its primary key, minute first), and each index would cost every commit.
         "CREATE INDEX IF NOT EXISTS cube_hours_by_brand ON cube_hours (brand, hour_start)",
         "CREATE INDEX IF NOT EXISTS cube_hours_by_category ON cube_hours (category, hour_start)",
-        f"CREATE TABLE IF NOT EXISTS sessions (user_session {text_key}, flags BIGINT NOT NULL){no_rowid}",
+        f"CREATE TABLE IF NOT EXISTS sessions (user_session {text_key}, flags BIGINT NOT NULL){updated}",
         f"CREATE TABLE IF NOT EXISTS users (user_id {int_key})",
         f"CREATE TABLE IF NOT EXISTS counters (name {text_key}, value BIGINT NOT NULL){no_rowid}",
         f"""CREATE TABLE IF NOT EXISTS rejects (
