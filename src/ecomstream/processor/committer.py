@@ -8,9 +8,10 @@ While the store is busy, prepared commits wait in one slot and are merged there
 positions are checked), so the commit written grows with the backlog: a worker that is
 behind writes each key once per large commit instead of once per poll, and a worker that
 keeps up still commits every poll at once. The slot holds at most `max_events` events
-and `submit` blocks beyond one waiting batch, so memory stays bounded. The first failure stops everything after it: later batches were prepared from
-positions that were never written, so they are dropped, and the caller re-reads the
-positions (`failure` tells why).
+and `submit` blocks beyond one waiting batch, so memory stays bounded. The first failure
+stops everything after it: later batches were prepared from positions that were never
+written, so they are dropped, and the caller re-reads the positions (`failure` tells
+why).
 """
 
 from __future__ import annotations
