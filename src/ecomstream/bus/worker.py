@@ -32,6 +32,13 @@ from ecomstream.store.base import Store
 
 log = logging.getLogger(__name__)
 
+POLL_MESSAGES = 50_000
+"""Most messages per batch handed to the processor. Measured with a 1.25 M-event backlog:
+50,000 gave 110-118 k events/s, 250,000 gave 94 k: smaller batches keep decoding and
+the PostgreSQL commit overlapping, and the committer merges them while the store is busy."""
+POLL_SLICE = 5_000
+"""Messages taken from the client per call (see `KafkaWorker._poll`)."""
+
 
 def default_worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
@@ -106,11 +113,11 @@ class KafkaWorker:
         self.consumer.subscribe(
             [settings.topic], on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
         )
-        max_rows = min(self.processor_settings.max_rows, 1_000_000)
+        max_rows = min(self.processor_settings.max_rows, POLL_MESSAGES)
         wait_s = max(self.processor_settings.max_wait_ms, 1) / 1000
         try:
             while not stop.is_set():
-                messages = self.consumer.consume(num_messages=max_rows, timeout=wait_s)
+                messages = self._poll(max_rows, wait_s)
                 self._check_commits(wait=False)
                 self._mirror_offsets()
                 self._lag = self.lag()
@@ -132,6 +139,18 @@ class KafkaWorker:
                 log.warning("cannot record that worker %s stopped: %s", self.processor_settings.worker, err)
             self.consumer.close()
         return self.processor.stats
+
+    def _poll(self, max_rows: int, wait_s: float) -> list[Any]:
+        """Up to `max_rows` messages, waiting at most `wait_s` for the first ones. Taken in
+        slices: the client holds the GIL while it builds a slice's message objects, and
+        shorter holds let the preparing thread's polars calls resume sooner."""
+        messages = self.consumer.consume(num_messages=min(max_rows, POLL_SLICE), timeout=wait_s)
+        while len(messages) < max_rows:
+            more = self.consumer.consume(num_messages=min(max_rows - len(messages), POLL_SLICE), timeout=0)
+            if not more:
+                break
+            messages += more
+        return messages
 
     def _batch(self, messages: list[Any]) -> KafkaBatch | None:
         """The messages of one poll as a batch (errors reported, revoked partitions left out)."""
