@@ -48,3 +48,10 @@ def test_unwritable_store_says_what_to_check(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(StoreError, match="check the path"):
         open_store(str(blocker / "s.db"))
+
+
+def test_postgres_merges_every_additive_table_once() -> None:
+    from ecomstream.store.postgres import MERGE_ORDER
+    from ecomstream.store.schema import ADDITIVE_TABLES
+
+    assert sorted(MERGE_ORDER) == sorted(ADDITIVE_TABLES)

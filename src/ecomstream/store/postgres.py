@@ -44,6 +44,8 @@ MIGRATION_LOCK = 0x65636F6D73747265  # "ecomstre": one migration at a time acros
 RETRIES = 8
 _RETRYABLE = (pg_errors.DeadlockDetected, pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
 _NUL, _REPLACEMENT = "\x00", "\ufffd"
+MERGE_ORDER = ("products", "cube_hours", "cube", "windows", "categories", "brands")
+"""Additive tables from the least to the most shared between workers (see `_merge_frames`)."""
 
 
 @lru_cache(maxsize=256)
@@ -162,25 +164,30 @@ class PostgresStore(Store):
             raise StaleCommit(sql.stale_message(moved))
 
     def _merge_frames(self, deltas: Deltas) -> None:
-        for table, keys in ADDITIVE_TABLES.items():
-            frame: pl.DataFrame = getattr(deltas, table)
-            if frame.height:
-                frame = frame.select(*(pl.col(frame.columns[i]).alias(k) for i, k in enumerate(keys)), *COUNT_COLUMNS)
-                self._copy(table, keys, frame, [pl.col(c).sum() for c in COUNT_COLUMNS])
-                self._merge(table, keys, _additive_set(table))
+        """Stage every frame, then merge: first the tables whose rows one worker owns
+        (sessions and users: a user's events stay in one partition), last the rows every
+        worker adds to (times, brands, categories), so that their row locks, held until the
+        commit, block another worker's commit for as short a time as possible."""
+        merges: list[tuple[str, tuple[str, ...], pgsql.Composable | None]] = []
         if deltas.sessions.height:
             self._copy("sessions", ("user_session",), deltas.sessions.select("user_session", "flags"),
                        [pl.col("flags").bitwise_or()])  # fmt: skip
             # A session whose flags do not change is not rewritten.
-            self._merge("sessions", ("user_session",), pgsql.SQL(
+            merges.append(("sessions", ("user_session",), pgsql.SQL(
                 "flags = sessions.flags | excluded.flags WHERE sessions.flags <> (sessions.flags | excluded.flags)"
-            ))  # fmt: skip
+            )))  # fmt: skip
         if deltas.users.height:
             self._copy("users", ("user_id",), deltas.users.select("user_id"), [])
-            self._db.execute(
-                "INSERT INTO users (user_id) SELECT user_id FROM stage_users ORDER BY user_id "
-                "ON CONFLICT (user_id) DO NOTHING"
-            )
+            merges.append(("users", ("user_id",), None))
+        for table in MERGE_ORDER:
+            keys = ADDITIVE_TABLES[table]
+            frame: pl.DataFrame = getattr(deltas, table)
+            if frame.height:
+                frame = frame.select(*(pl.col(frame.columns[i]).alias(k) for i, k in enumerate(keys)), *COUNT_COLUMNS)
+                self._copy(table, keys, frame, [pl.col(c).sum() for c in COUNT_COLUMNS])
+                merges.append((table, keys, _additive_set(table)))
+        for table, keys, update in merges:
+            self._merge(table, keys, update)
 
     def _copy(self, table: str, keys: tuple[str, ...], frame: pl.DataFrame, merge: list[pl.Expr]) -> None:
         """Stream a frame of unique keys into the table's staging table."""
@@ -194,13 +201,15 @@ class PostgresStore(Store):
         with self._db.cursor().copy(statement) as copy:
             copy.write(frame.write_csv(include_header=False, quote_style="non_numeric"))
 
-    def _merge(self, table: str, keys: tuple[str, ...], update: pgsql.Composable) -> None:
-        """Add the staged rows of `table` to it, locking rows in key order."""
+    def _merge(self, table: str, keys: tuple[str, ...], update: pgsql.Composable | None) -> None:
+        """Add the staged rows of `table` to it, locking rows in key order (a row already
+        there gets `update`, or is left alone when it is None)."""
         key = pgsql.SQL(", ").join(pgsql.Identifier(k) for k in keys)
+        action = pgsql.SQL("DO NOTHING") if update is None else pgsql.SQL("DO UPDATE SET {}").format(update)
         statement = pgsql.SQL(
-            "INSERT INTO {table} SELECT * FROM {stage} ORDER BY {key} ON CONFLICT ({key}) DO UPDATE SET {update}"
+            "INSERT INTO {table} SELECT * FROM {stage} ORDER BY {key} ON CONFLICT ({key}) {action}"
         ).format(
-            table=pgsql.Identifier(table), key=key, stage=pgsql.Identifier(f"stage_{table}"), update=update,
+            table=pgsql.Identifier(table), key=key, stage=pgsql.Identifier(f"stage_{table}"), action=action,
         )  # fmt: skip
         self._db.execute(statement)
 
