@@ -7,7 +7,9 @@ import random
 import zlib
 from pathlib import Path
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from ecomstream.bus.messages import EventEncoder, decode_messages
 from ecomstream.pipeline.embedded import SourceSpec, source_batches
@@ -82,6 +84,19 @@ def test_decode_marks_poison_and_keeps_order() -> None:
     assert frame["pre_reason"].to_list() == [None, "malformed", "malformed", "malformed", "too_large", None, None]
     assert frame["price"].to_list()[5] == "1.5"
     assert frame["seq"].to_list() == [1, None, None, None, None, None, 1]
+
+
+def test_decode_in_one_call_or_message_by_message_gives_the_same_frame() -> None:
+    good = b'{"source":"f","seq":%d,"event_time":"2019-10-01 00:00:01 UTC","event_type":"view","brand":" x "}'
+    plain = [good % i for i in range(1, 4)]
+    spread = [plain[0], b'{"source":"f",\n"seq":2,"event_type":"view"}', plain[2]]  # JSON white space over lines
+    one_call = decode_messages(plain)
+    assert one_call.needs_strip
+    assert one_call.frame["seq"].to_list() == [1, 2, 3]
+    assert one_call.frame["pre_reason"].to_list() == [None, None, None]
+    assert_frame_equal(one_call.frame, pl.concat([decode_messages([v]).frame for v in plain]))
+    assert decode_messages(spread).frame["seq"].to_list() == [1, 2, 3]
+    assert decode_messages([plain[0], b"{", plain[1]]).frame["pre_reason"].to_list() == [None, "malformed", None]
 
 
 def test_time_shift_travels_with_the_message(tmp_path: Path) -> None:

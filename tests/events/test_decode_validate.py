@@ -93,3 +93,18 @@ def test_frame_payload_goes_through_the_string_rules() -> None:
 def test_time_shift_moves_event_times() -> None:
     batch = RawBatch("t", 1, 1, csv=GOOD + b"\n", time_shift_us=5_000_000)
     assert validate(decode(batch)).accepted["window"][0] == 1_569_888_006
+
+
+def test_a_long_and_a_short_line_whose_commas_add_up_are_both_malformed() -> None:
+    # 9 + 7 commas = 2 lines x 8: the byte-level proof of a plain chunk must not pass it.
+    long_line, short_line = GOOD + b",extra", GOOD.rsplit(b",", 1)[0]
+    result = run(long_line + b"\n" + short_line + b"\n")
+    assert result.accepted.height == 0
+    assert result.rejected["reason"].to_list() == ["malformed", "malformed"]
+
+
+def test_a_line_over_the_size_limit_in_an_otherwise_plain_chunk_is_too_large() -> None:
+    huge = GOOD.replace(b"Samsung", b"S" * 20_000)
+    result = run(GOOD + b"\n" + huge + b"\n" + GOOD + b"\n")
+    assert result.accepted.height == 2
+    assert result.rejected.select("row", "reason").rows() == [(1, "too_large")]
