@@ -18,6 +18,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from ecomstream.bus.config import producer_settings
 from ecomstream.bus.messages import EventEncoder
+from ecomstream.bus.partitioning import REGISTRY_CONFIG, SourcePartitions, partition_of, registry_topic
 from ecomstream.errors import BusError
 from ecomstream.events.raw import RawBatch
 from ecomstream.processor.kafka import DeadLetter
@@ -26,13 +27,18 @@ KEPT_ERRORS = 20
 """Delivery errors kept verbatim for the final message."""
 
 
-def ensure_topic(settings: dict[str, Any], topic: str, partitions: int, timeout: float = 30) -> int:
-    """Create `topic` with `partitions` partitions unless it exists; its partition count."""
+def ensure_topic(
+    settings: dict[str, Any], topic: str, partitions: int, timeout: float = 30, config: dict[str, str] | None = None
+) -> int:
+    """Create `topic` with `partitions` partitions (and topic `config`) unless it exists;
+    its partition count."""
     admin = AdminClient(settings)
     found = _partition_count(admin, topic, timeout, settings)
     if found:
         return found
-    futures = admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=-1)])
+    futures = admin.create_topics(
+        [NewTopic(topic, num_partitions=partitions, replication_factor=-1, config=config or {})]
+    )
     try:
         futures[topic].result(timeout=timeout)
     except KafkaException as err:
@@ -51,15 +57,21 @@ def ensure_topic(settings: dict[str, Any], topic: str, partitions: int, timeout:
 
 def _partition_count(admin: AdminClient, topic: str, timeout: float, settings: dict[str, Any]) -> int:
     try:
-        metadata = admin.list_topics(timeout=timeout)
+        return partition_counts(admin, [topic], timeout)[topic]
     except KafkaException as err:
         servers = settings.get("bootstrap.servers")
         msg = f"cannot reach the Kafka brokers {servers}: {err.args[0].str()}; is the broker up and --bus right?"
         raise BusError(msg) from err
-    found = metadata.topics.get(topic)
-    if found is None or found.error is not None:
-        return 0
-    return len(found.partitions)
+
+
+def partition_counts(admin: AdminClient, topics: list[str], timeout: float = 30) -> dict[str, int]:
+    """Partitions of each topic as the brokers see it now (0 for a topic that does not exist)."""
+    metadata = admin.list_topics(timeout=timeout)
+    counts = {}
+    for topic in topics:
+        found = metadata.topics.get(topic)
+        counts[topic] = 0 if found is None or found.error is not None else len(found.partitions)
+    return counts
 
 
 @dataclass(slots=True)
@@ -84,26 +96,38 @@ class DeliveryLog:
 
 
 class EventProducer:
-    """Sends raw batches as one JSON message per event, keyed by user."""
+    """Sends raw batches as one JSON message per event, keyed by user, each source over
+    the partitions it was first produced to (`bus.partitioning`)."""
 
-    def __init__(self, settings: dict[str, Any], topic: str) -> None:
+    def __init__(self, settings: dict[str, Any], topic: str, pins: SourcePartitions) -> None:
         self.topic = topic
+        self.pins = pins
         self.delivery = DeliveryLog()
         self.sent = 0
         self.encoder = EventEncoder()
         self._producer = Producer({**producer_settings(settings), "on_delivery": self.delivery})
 
+    @classmethod
+    def for_topic(cls, settings: dict[str, Any], topic: str, partitions: int) -> EventProducer:
+        """A producer for `topic`, created with `partitions` partitions if missing, with
+        its source pins read (the pin topic is created if missing)."""
+        count = ensure_topic(settings, topic, partitions)
+        ensure_topic(settings, registry_topic(topic), 1, config=REGISTRY_CONFIG)
+        return cls(settings, topic, SourcePartitions(settings, topic, count))
+
     def send(self, batch: RawBatch) -> int:
         """Queue a batch's events for sending (blocks while the local queue is full)."""
-        return self.send_records(self.encoder.encode(batch))
+        return self.send_records(self.encoder.encode(batch), self.pins.count_for(batch.source))
 
-    def send_records(self, records: Iterable[tuple[bytes, bytes]]) -> int:
+    def send_records(self, records: Iterable[tuple[bytes, bytes]], partitions: int) -> int:
+        """Queue (key, value) records, each to `partition_of(key, partitions)`."""
         produce, topic, poll = self._producer.produce, self.topic, self._producer.poll
         count = 0
         for key, value in records:
+            partition = partition_of(key, partitions)
             while True:
                 try:
-                    produce(topic, value, key)
+                    produce(topic, value, key, partition)
                     break
                 except BufferError:
                     poll(0.05)  # the local queue is full: let deliveries drain it

@@ -41,11 +41,11 @@ def produce(
 ) -> ProduceResult:
     """Send every event of `spec` to `topic` (created if missing); wait for delivery."""
     stop = stop or threading.Event()
-    result = ProduceResult(partitions=ensure_topic(client, topic, partitions))
     if not spec.pace.unlimited:
         # A paced stream is about latency, not batch size: do not hold messages back long.
         client = {"linger.ms": PACED_LINGER_MS, **client}
-    producer = EventProducer(client, topic)
+    producer = EventProducer.for_topic(client, topic, partitions)
+    result = ProduceResult(partitions=producer.pins.partitions)
     try:
         for batch in source_batches(spec, {}):
             if stop.is_set():
