@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import doctest
 
+import pytest
+
 from ecomstream.bus import partitioning
 from ecomstream.bus.partitioning import partition_of, registry_topic
+from ecomstream.errors import BusError
 
 
 def test_doctests() -> None:
@@ -24,3 +27,8 @@ def test_a_key_keeps_its_partition_while_the_count_is_kept() -> None:
 
 def test_registry_topic_name() -> None:
     assert registry_topic("events") == "events.sources"
+
+
+def test_unreadable_pins_say_what_is_wrong() -> None:
+    with pytest.raises(BusError, match=r"cannot read the source pins of 'events\.sources'"):
+        partitioning.read_pins({"bootstrap.servers": "127.0.0.1:1"}, "events.sources", timeout=1)

@@ -23,7 +23,7 @@ import uuid
 import zlib
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from ecomstream.bus.config import PRODUCER_DEFAULTS, producer_settings
 from ecomstream.errors import BusError
@@ -95,30 +95,44 @@ def read_pins(settings: dict[str, Any], registry: str, timeout: float = 30) -> d
             "auto.offset.reset": "earliest",
         }
     )
-    pins: dict[str, int] = {}
     try:
-        low, high = consumer.get_watermark_offsets(TopicPartition(registry, 0), timeout=timeout)
-        if high <= low:
-            return pins
-        consumer.assign([TopicPartition(registry, 0, low)])
-        deadline, position = time.monotonic() + timeout, low
-        while position < high:
-            if time.monotonic() > deadline:
-                msg = f"cannot read the source pins of {registry!r} within {timeout:.0f}s; is the broker up?"
-                raise BusError(msg)
-            for message in consumer.consume(num_messages=10_000, timeout=0.5):
-                if message.error() is not None:
-                    continue
-                position = message.offset() + 1
-                key, value = message.key(), message.value()
-                try:
-                    source = key.decode()
-                    if value is None:  # a tombstone: the pin was removed
-                        pins.pop(source, None)
-                    else:
-                        pins[source] = int(json.loads(value)["partitions"])
-                except (AttributeError, ValueError, KeyError, TypeError):
-                    continue  # not one of ours: ignored
+        return _read(consumer, registry, timeout)
+    except KafkaException as err:
+        msg = (
+            f"cannot read the source pins of {registry!r}: {err.args[0].str()}; the producer needs to read "
+            "(and, the first time, create) this topic"
+        )
+        raise BusError(msg) from err
     finally:
         consumer.close()
+
+
+def _read(consumer: Consumer, registry: str, timeout: float) -> dict[str, int]:
+    """The pins in partition 0 of `registry`, from its low to its high watermark."""
+    pins: dict[str, int] = {}
+    low, high = consumer.get_watermark_offsets(TopicPartition(registry, 0), timeout=timeout)
+    if high <= low:
+        return pins
+    consumer.assign([TopicPartition(registry, 0, low)])
+    deadline, position = time.monotonic() + timeout, low
+    while position < high:
+        if time.monotonic() > deadline:
+            msg = f"cannot read the source pins of {registry!r} within {timeout:.0f}s; is the broker up?"
+            raise BusError(msg)
+        messages = consumer.consume(num_messages=10_000, timeout=0.5)
+        if not messages:  # compaction may have left no record at the last offsets
+            position = max(position, consumer.position([TopicPartition(registry, 0)])[0].offset)
+        for message in messages:
+            if message.error() is not None:
+                continue
+            position = message.offset() + 1
+            key, value = message.key(), message.value()
+            try:
+                source = key.decode()
+                if value is None:  # a tombstone: the pin was removed
+                    pins.pop(source, None)
+                else:
+                    pins[source] = int(json.loads(value)["partitions"])
+            except (AttributeError, ValueError, KeyError, TypeError):
+                continue  # not one of ours: ignored
     return pins
