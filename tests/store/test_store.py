@@ -43,6 +43,13 @@ def test_a_failed_commit_changes_nothing(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_commit_to_a_closed_store_is_a_store_error(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s.db"))
+    store.close()
+    with pytest.raises(StoreError, match="cannot write to the SQLite store"):
+        store.commit(Commit(positions={"f": Position(1)}))
+
+
 def test_unwritable_store_says_what_to_check(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")

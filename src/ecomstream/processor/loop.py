@@ -31,6 +31,7 @@ from ecomstream.events.raw import RawBatch
 from ecomstream.events.validate import Validated, validate
 from ecomstream.metrics import aggregate, empty_deltas, quality_counters
 from ecomstream.metrics.deltas import Deltas
+from ecomstream.processor.known_users import KnownUsers
 from ecomstream.processor.latency import LatencyWindow
 from ecomstream.store.base import Commit, Position, Reject, Store, WorkerFigures
 
@@ -135,6 +136,7 @@ class Processor:
         self._closing = False
         self._commit_error: BaseException | None = None
         self._committer: threading.Thread | None = None
+        self._known_users = KnownUsers()
 
     def run(self, stop: threading.Event | None = None) -> RunStats:
         """Process until the bus says END (finite sources) or `stop` is set."""
@@ -260,6 +262,7 @@ class Processor:
         if accepted is not None and accepted.height:
             accepted = self._mark_late(accepted)
             deltas = aggregate(accepted)
+            deltas.users = self._known_users.unknown(deltas.users)
             deltas.counters += counters
         elif counters:
             deltas = empty_deltas()
@@ -272,6 +275,8 @@ class Processor:
     def apply(self, prepared: Prepared) -> None:
         """Write a prepared commit; its events' latency ends now."""
         self.store.commit(prepared.commit)
+        if prepared.commit.deltas is not None:
+            self._known_users.committed(prepared.commit.deltas.users)
         done = time.time()
         for handed_at, count in prepared.handed:
             self.stats.latency.add(done - handed_at, count, now=done)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -108,7 +109,8 @@ class SQLiteStore(Store):
                     db.execute(sql.WORKERS_UPSERT, astuple(commit.figures))
                 db.execute("COMMIT")
             except sqlite3.Error as err:
-                db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # e.g. the connection is gone too
+                    db.execute("ROLLBACK")
                 msg = f"cannot write to the SQLite store at {self.path}: {err}"
                 raise StoreError(msg) from err
 
