@@ -74,19 +74,28 @@ class Deltas:
     counts as `windows` split by brand and category, so time and dimension filters combine exactly."""
 
     def __add__(self, other: Deltas) -> Deltas:
-        def concat(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
-            return pl.concat([a, b], how="vertical")
+        def summed(a: pl.DataFrame, b: pl.DataFrame, keys: tuple[str, ...]) -> pl.LazyFrame:
+            both = pl.concat([a.lazy(), b.lazy()], how="vertical")
+            return both.group_by(keys).agg(pl.col(c).sum() for c in a.columns if c not in keys)
 
-        return Deltas(
-            windows=summed_by(concat(self.windows, other.windows), "window"),
-            brands=summed_by(concat(self.brands, other.brands), "brand"),
-            categories=summed_by(concat(self.categories, other.categories), "category"),
-            products=summed_by(concat(self.products, other.products), "product_id"),
-            sessions=concat(self.sessions, other.sessions).group_by("user_session").agg(pl.col("flags").bitwise_or()),
-            users=concat(self.users, other.users).unique(),
-            counters=self.counters + other.counters,
-            cube=summed_by(concat(self.cube, other.cube), CUBE_KEYS),
+        sessions = pl.concat([self.sessions.lazy(), other.sessions.lazy()], how="vertical")
+        users = pl.concat([self.users.lazy(), other.users.lazy()], how="vertical")
+        frames = pl.collect_all(  # the tables are summed together, on every core
+            [
+                summed(self.windows, other.windows, ("window",)),
+                summed(self.brands, other.brands, ("brand",)),
+                summed(self.categories, other.categories, ("category",)),
+                summed(self.products, other.products, ("product_id",)),
+                sessions.group_by("user_session").agg(pl.col("flags").bitwise_or()),
+                users.unique(),
+                summed(self.cube, other.cube, CUBE_KEYS),
+            ]
         )
+        windows, brands, categories, products, sessions_sum, users_sum, cube = frames
+        return Deltas(
+            windows=windows, brands=brands, categories=categories, products=products, sessions=sessions_sum,
+            users=users_sum, counters=self.counters + other.counters, cube=cube,
+        )  # fmt: skip
 
     @property
     def cube_hours(self) -> pl.DataFrame:

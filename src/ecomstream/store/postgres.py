@@ -190,7 +190,8 @@ class PostgresStore(Store):
             self._merge(table, keys, update)
 
     def _copy(self, table: str, keys: tuple[str, ...], frame: pl.DataFrame, merge: list[pl.Expr]) -> None:
-        """Stream a frame of unique keys into the table's staging table."""
+        """Stream a frame of unique keys into the table's staging table, sorted by key
+        (polars orders text by its bytes, as the keys' "C" collation does)."""
         for key in keys:
             if frame.schema[key] == pl.String and frame[key].str.contains(_NUL, literal=True).any():
                 frame = frame.with_columns(pl.col(key).str.replace_all(_NUL, _REPLACEMENT, literal=True))
@@ -198,16 +199,20 @@ class PostgresStore(Store):
         statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
             pgsql.Identifier(f"stage_{table}"), pgsql.SQL(", ").join(pgsql.Identifier(c) for c in frame.columns)
         )
+        frame = frame.sort(list(keys))
         with self._db.cursor().copy(statement) as copy:
             copy.write(frame.write_csv(include_header=False, quote_style="non_numeric"))
 
     def _merge(self, table: str, keys: tuple[str, ...], update: pgsql.Composable | None) -> None:
-        """Add the staged rows of `table` to it, locking rows in key order (a row already
-        there gets `update`, or is left alone when it is None)."""
+        """Add the staged rows of `table` to it (a row already there gets `update`, or is
+        left alone when it is None). Rows are locked in key order, so that two workers do
+        not deadlock: the staging table was written sorted and, emptied at every commit,
+        is read back in the order it was written, so the server need not sort it again
+        (should it ever differ, the deadlock is retried)."""
         key = pgsql.SQL(", ").join(pgsql.Identifier(k) for k in keys)
         action = pgsql.SQL("DO NOTHING") if update is None else pgsql.SQL("DO UPDATE SET {}").format(update)
         statement = pgsql.SQL(
-            "INSERT INTO {table} SELECT * FROM {stage} ORDER BY {key} ON CONFLICT ({key}) {action}"
+            "INSERT INTO {table} SELECT * FROM {stage} ON CONFLICT ({key}) {action}"
         ).format(
             table=pgsql.Identifier(table), key=key, stage=pgsql.Identifier(f"stage_{table}"), action=action,
         )  # fmt: skip
