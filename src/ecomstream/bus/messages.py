@@ -135,17 +135,14 @@ def decode_messages(values: Sequence[bytes]) -> DecodedMessages:
 
 def _read_plain(values: Sequence[bytes]) -> pl.DataFrame | None:
     """The common case in one polars call and no Python loop over the messages: none
-    over the size limit, none spread over lines, and polars reads one row per message."""
+    over the size limit, and polars reads one row per message."""
     if not values:
         return None
     sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     if int(sizes.max()) > MAX_RECORD_BYTES:
         return None
-    buffer = b"\n".join(values)
-    if buffer.count(b"\n") != len(values) - 1:
-        return None
     try:
-        frame = pl.read_ndjson(io.BytesIO(buffer), schema=_READ_SCHEMA)
+        frame = _read_ndjson(values)
     except pl.exceptions.PolarsError:
         return None
     if frame.height != len(values):
