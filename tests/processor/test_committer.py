@@ -8,7 +8,7 @@ import polars as pl
 
 from ecomstream.metrics.aggregate import aggregate
 from ecomstream.processor.committer import Committer
-from ecomstream.processor.loop import Prepared
+from ecomstream.processor.prepared import Prepared
 from ecomstream.store.base import Commit, Position
 
 

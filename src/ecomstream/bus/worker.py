@@ -28,7 +28,8 @@ from ecomstream.bus.kafka import DeadLetters, ensure_topic
 from ecomstream.errors import BusError, EcomstreamError, StaleCommit
 from ecomstream.processor.committer import Committer
 from ecomstream.processor.kafka import KafkaBatch, KafkaProcessor, offset_key
-from ecomstream.processor.loop import Prepared, ProcessorSettings, RunStats
+from ecomstream.processor.loop import ProcessorSettings, RunStats
+from ecomstream.processor.prepared import Prepared
 from ecomstream.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,6 @@ POLL_MESSAGES = 50_000
 """Most messages per batch handed to the processor. Measured with a 1.25 M-event backlog:
 50,000 gave 110-118 k events/s, 250,000 gave 94 k: smaller batches keep decoding and
 the PostgreSQL commit overlapping, and the committer merges them while the store is busy."""
-POLL_SLICE = 5_000
-"""Messages taken from the client per call (see `KafkaWorker._poll`)."""
 GC_YOUNG_THRESHOLD = 100_000
 """Allocations between two collections of the youngest generation while a worker runs
 (Python's default is 700). Each poll creates tens of thousands of message objects that
@@ -126,7 +125,7 @@ class KafkaWorker:
         gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
         try:
             while not stop.is_set():
-                messages = self._poll(max_rows, wait_s)
+                messages = self.consumer.consume(num_messages=max_rows, timeout=wait_s)
                 self._check_commits(wait=False)
                 self._mirror_offsets()
                 self._lag = self.lag()
@@ -149,19 +148,6 @@ class KafkaWorker:
                 log.warning("cannot record that worker %s stopped: %s", self.processor_settings.worker, err)
             self.consumer.close()
         return self.processor.stats
-
-    def _poll(self, max_rows: int, wait_s: float) -> list[Any]:
-        """Up to `max_rows` messages, waiting at most `wait_s` for the first ones. Taken in
-        slices: the client holds the GIL while it builds a slice's message objects, so the
-        preparing and committing threads wait at most one slice to get it back (the
-        throughput measured the same either way, within the machine's noise)."""
-        messages = self.consumer.consume(num_messages=min(max_rows, POLL_SLICE), timeout=wait_s)
-        while len(messages) < max_rows:
-            more = self.consumer.consume(num_messages=min(max_rows - len(messages), POLL_SLICE), timeout=0)
-            if not more:
-                break
-            messages += more
-        return messages
 
     def _batch(self, messages: list[Any]) -> KafkaBatch | None:
         """The messages of one poll as a batch (errors reported, revoked partitions left out)."""

@@ -3,12 +3,11 @@
 Three things then overlap: the consuming thread turns the next poll into a batch, one
 thread prepares the batch before it (decoding, validating, aggregating: mostly polars,
 which releases the GIL), and another writes the commit before that (the store's work).
-While the store is busy, prepared commits wait in one slot and are merged there
-(`merge_prepared`: deltas add up, later positions win, the first commit's expected
-positions are checked), so the commit written grows with the backlog: a worker that is
-behind writes each key once per large commit instead of once per poll, and a worker that
-keeps up still commits every poll at once. The slot holds at most `max_events` events
-and `submit` blocks beyond one waiting batch, so memory stays bounded. The first failure
+While the store is busy, prepared commits wait in a `CommitSlot` and are merged there,
+so a worker that is behind writes each key once per large commit instead of once per
+poll, and a worker that keeps up still commits every poll at once. The slot holds at
+most `max_events` events and `submit` blocks beyond one waiting batch, so memory stays
+bounded. The first failure
 stops everything after it: later batches were prepared from positions that were never
 written, so they are dropped, and the caller re-reads the positions (`failure` tells
 why).
@@ -21,7 +20,7 @@ from collections.abc import Callable
 from queue import Queue
 from typing import Generic, TypeVar
 
-from ecomstream.processor.loop import Prepared, merge_prepared
+from ecomstream.processor.prepared import CommitSlot, Prepared
 
 B = TypeVar("B")
 _STOP = object()
@@ -39,13 +38,7 @@ class Committer(Generic[B]):
     ) -> None:
         self._prepare, self._apply, self._after = prepare, apply, after
         self._to_prepare: Queue[object] = Queue(maxsize=1)
-        self._max_events = max_events
-        self._slot: Prepared | None = None
-        self._slot_batches = 0
-        self._slot_events = 0
-        self._merging = False
-        self._closing = False
-        self._slot_changed = threading.Condition()
+        self._slot = CommitSlot(max_events)
         self._idle = threading.Condition()
         self._pending = 0
         self.failure: BaseException | None = None
@@ -86,9 +79,7 @@ class Committer(Generic[B]):
         while True:
             batch = self._to_prepare.get()
             if batch is _STOP:
-                with self._slot_changed:
-                    self._closing = True
-                    self._slot_changed.notify_all()
+                self._slot.close()
                 return
             if self.failure is not None:
                 self._done()
@@ -99,30 +90,11 @@ class Committer(Generic[B]):
                 self.failure = err
                 self._done()
                 continue
-            self._hand_over(prepared)
-
-    def _hand_over(self, prepared: Prepared) -> None:
-        """Put a prepared commit in the slot, merged with the one waiting there if any.
-        The merge runs outside the lock; meanwhile the slot looks empty to the writer."""
-        events = _events(prepared)
-        with self._slot_changed:
-            self._slot_changed.wait_for(lambda: self._slot is None or self._slot_events < self._max_events)
-            waiting, batches, self._slot, self._merging = self._slot, self._slot_batches, None, True
-        merged = prepared if waiting is None else merge_prepared(waiting, prepared)
-        with self._slot_changed:
-            self._slot, self._slot_batches, self._merging = merged, batches + 1, False
-            self._slot_events = _events(merged) if waiting is not None else events
-            self._slot_changed.notify_all()
+            self._slot.put(prepared)
 
     def _applying(self) -> None:
-        while True:
-            with self._slot_changed:
-                self._slot_changed.wait_for(lambda: self._slot is not None or (self._closing and not self._merging))
-                if self._slot is None:
-                    return
-                prepared, batches = self._slot, self._slot_batches
-                self._slot, self._slot_batches, self._slot_events = None, 0, 0
-                self._slot_changed.notify_all()
+        while (taken := self._slot.take()) is not None:
+            prepared, batches = taken
             if self.failure is None:
                 try:
                     self._apply(prepared)
@@ -132,8 +104,3 @@ class Committer(Generic[B]):
                     self.failure = err
             for _ in range(batches):
                 self._done()
-
-
-def _events(prepared: Prepared) -> int:
-    deltas = prepared.commit.deltas
-    return 0 if deltas is None else deltas.events

@@ -33,6 +33,7 @@ from ecomstream.metrics import aggregate, empty_deltas, quality_counters
 from ecomstream.metrics.deltas import Deltas
 from ecomstream.processor.known_users import KnownUsers
 from ecomstream.processor.latency import LatencyWindow
+from ecomstream.processor.prepared import CommitSlot, Prepared
 from ecomstream.store.base import Commit, Position, Reject, Store, WorkerFigures
 
 MICROS = 1_000_000
@@ -89,35 +90,6 @@ class Part:
     """Positions that must be unchanged in the store for the commit to apply."""
 
 
-@dataclass(slots=True)
-class Prepared:
-    """A micro-batch ready to commit, with the hand-off times of its events."""
-
-    commit: Commit
-    handed: list[tuple[float, int]]
-
-
-def merge_prepared(first: Prepared, then: Prepared) -> Prepared:
-    """One commit with the effect of `first` then `then` (both not yet written)."""
-    a, b = first.commit, then.commit
-    if a.deltas is None or b.deltas is None:
-        deltas = a.deltas if b.deltas is None else b.deltas
-    else:
-        deltas = a.deltas + b.deltas
-    streams = dict(a.streams)
-    for stream, max_us in b.streams.items():
-        streams[stream] = max(max_us, streams.get(stream, max_us))
-    commit = Commit(
-        deltas=deltas,
-        rejects=a.rejects + b.rejects,
-        positions={**a.positions, **b.positions},
-        streams=streams,
-        figures=b.figures or a.figures,
-        expected={**b.expected, **a.expected},  # what must hold before the first of them
-    )
-    return Prepared(commit, first.handed + then.handed)
-
-
 class Processor:
     """Consumes a bus into a store, one atomic commit per micro-batch."""
 
@@ -130,10 +102,7 @@ class Processor:
         self.stream_max_us: int | None = store.stream_max(self.settings.stream)
         self.stats.watermark_us = self._watermark(self.stream_max_us)
         self._process = psutil.Process(os.getpid())
-        self._slot: Prepared | None = None
-        self._slot_events = 0
-        self._slot_changed = threading.Condition()
-        self._closing = False
+        self._slot: CommitSlot | None = None
         self._commit_error: BaseException | None = None
         self._committer: threading.Thread | None = None
         self._known_users = KnownUsers()
@@ -159,12 +128,10 @@ class Processor:
 
     def flush(self) -> None:
         """Wait until every submitted commit is in the store; raise its error if one failed."""
-        if self._committer is not None:
-            with self._slot_changed:
-                self._closing = True
-                self._slot_changed.notify_all()
+        if self._committer is not None and self._slot is not None:
+            self._slot.close()
             self._committer.join()
-            self._committer, self._closing = None, False
+            self._committer, self._slot = None, None
         if self._commit_error is not None:
             error, self._commit_error = self._commit_error, None
             raise error
@@ -183,26 +150,17 @@ class Processor:
             self.flush()
             self.apply(prepared)
             return
-        if self._committer is None:
-            self._committer = threading.Thread(target=self._commit_loop, name="ecomstream-commit", daemon=True)
+        if self._committer is None or self._slot is None:
+            self._slot = CommitSlot(self.settings.max_coalesced_events)
+            self._committer = threading.Thread(
+                target=self._commit_loop, args=(self._slot,), name="ecomstream-commit", daemon=True
+            )
             self._committer.start()
-        with self._slot_changed:
-            while self._slot is not None and self._slot_events >= self.settings.max_coalesced_events:
-                self._slot_changed.wait()
-            events = prepared.commit.deltas.events if prepared.commit.deltas is not None else 0
-            self._slot = prepared if self._slot is None else merge_prepared(self._slot, prepared)
-            self._slot_events += events
-            self._slot_changed.notify_all()
+        self._slot.put(prepared)
 
-    def _commit_loop(self) -> None:
-        while True:
-            with self._slot_changed:
-                while self._slot is None and not self._closing:
-                    self._slot_changed.wait()
-                if self._slot is None:
-                    return
-                prepared, self._slot, self._slot_events = self._slot, None, 0
-                self._slot_changed.notify_all()
+    def _commit_loop(self, slot: CommitSlot) -> None:
+        while (taken := slot.take()) is not None:
+            prepared, _ = taken
             if self._commit_error is None:
                 try:
                     self.apply(prepared)
