@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ecomstream.store import open_store
 from tests.conftest import SHARED_FILES
 from tests.helpers import assert_same_report, report_of, run_cli, run_files
 from tests.reference import data_lines, reference_report
@@ -51,6 +52,7 @@ def test_timeseries_matches_recomputation(shared_data: Path, store_url: str) -> 
 
 
 def test_report_of_empty_store_has_nulls_not_errors(store_url: str) -> None:
+    open_store(store_url).close()  # created by a pipeline that has committed nothing yet
     report = report_of(store_url)
     assert report["events"] == 0
     assert report["avg_purchase_price"] is None

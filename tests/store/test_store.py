@@ -6,7 +6,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from ecomstream.cli.main import cli
 from ecomstream.errors import ConfigError, StoreError
 from ecomstream.store import Commit, Position, Reject, open_store
 from ecomstream.store.sqlite import SQLiteStore
@@ -19,6 +21,24 @@ def test_urls(tmp_path: Path) -> None:
         open_store("sqlite://relative.db")
     with pytest.raises(ConfigError, match="unknown store"):
         open_store("mysql://x")
+
+
+def test_readers_do_not_create_a_store_at_a_mistyped_path(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "store.db"
+    with pytest.raises(StoreError, match=r"no SQLite store at .*fill it first with ecomstream run"):
+        open_store(f"sqlite:///{missing}", create=False)
+    assert not missing.parent.exists()
+    open_store(f"sqlite:///{missing}").close()  # the pipeline creates it
+    open_store(f"sqlite:///{missing}", create=False).close()
+
+
+def test_report_and_rejects_on_a_missing_store_fail_with_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing.db"
+    for command in ("report", "rejects"):
+        result = CliRunner().invoke(cli, [command, "--store", f"sqlite:///{missing}"])
+        assert isinstance(result.exception, StoreError)  # `main` prints it as "error: ..." and exits 2
+        assert f"no SQLite store at {missing}" in str(result.exception)
+    assert not missing.exists()
 
 
 def test_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:

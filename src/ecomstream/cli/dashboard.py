@@ -24,7 +24,7 @@ DEMO_RATE = 1_000.0
 @dashboard_options
 def dashboard_command(store: str, host: str, port: int, token: str | None, refresh_ms: int) -> None:
     """Serve the live dashboard and the JSON API for a store that other processes fill."""
-    with open_store(store) as opened:  # fails early, with a clear message, on a bad store
+    with open_store(store, create=False) as opened:  # fails early, with a clear message, on a bad store
         url = opened.url
     serve(open_server(DashboardSettings(url, host, port, token, refresh_ms)))
 

@@ -54,7 +54,7 @@ def report_command(store: str, as_json: bool, timeseries: bool, since: str | Non
     categories; the report's `filter` key lists them. Sessions, users, top products, price
     bands and data quality are whole-store figures.
     """
-    with open_store(store) as opened:
+    with open_store(store, create=False) as opened:
         if timeseries:
             if brand or category:
                 raise click.UsageError("--timeseries takes --since/--until only, not --brand or --category")
@@ -141,7 +141,7 @@ def _print_series(series: list[dict]) -> None:
 def rejects_command(store: str, limit: int, reason: str | None, as_json: bool) -> None:
     """List dead-lettered records with their reasons, newest first."""
     where, params = ("", ()) if reason is None else (" WHERE reason = ?", (reason,))
-    with open_store(store) as opened:
+    with open_store(store, create=False) as opened:
         rows = opened.rows(
             f"SELECT id, source, seq, reason, raw, received_at FROM rejects{where} ORDER BY id DESC LIMIT ?",
             (*params, limit),

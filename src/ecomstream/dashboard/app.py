@@ -51,7 +51,7 @@ def create_app(settings: DashboardSettings) -> WebApp:
     )
     app.layout = layout(settings.store_url, settings.refresh_ms)
     data = LiveData(settings.store_url)
-    api_store = open_store(settings.store_url)
+    api_store = open_store(settings.store_url, create=False)
     callbacks.register(app, data)
     server = app.server
     routes.install(server, api_store)

@@ -22,8 +22,8 @@ class LiveData:
     """
 
     def __init__(self, store_url: str, min_age_s: float = 0.25) -> None:
-        self.store = open_store(store_url)
-        self.background_store = open_store(store_url)
+        self.store = open_store(store_url, create=False)
+        self.background_store = open_store(store_url, create=False)
         self.cache = PanelCache(self.store, self.background_store, min_age_s=min_age_s)
 
     def snapshot(self, view: live.View) -> dict[str, Any]:

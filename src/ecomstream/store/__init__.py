@@ -10,9 +10,11 @@ from ecomstream.store.base import Commit, Position, Reject, Store, WorkerFigures
 __all__ = ["Commit", "Position", "Reject", "Store", "WorkerFigures", "open_store"]
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, create: bool = True) -> Store:
     """Open a store from its URL: `sqlite:///relative.db`, `sqlite:////abs.db`, a plain
-    file path, or `postgresql://user@host:port/db`."""
+    file path, or `postgresql://user@host:port/db`. Readers (`report`, `rejects`, the
+    dashboard) pass `create=False`, so a mistyped SQLite path is an error, not a new,
+    empty store reporting zeros."""
     if url.startswith(("postgresql://", "postgres://")):
         try:
             from ecomstream.store.postgres import PostgresStore
@@ -31,10 +33,10 @@ def open_store(url: str) -> Store:
             raise ConfigError(msg)
         from ecomstream.store.sqlite import SQLiteStore
 
-        return SQLiteStore(Path(path), url)
+        return SQLiteStore(Path(path), url, create=create)
     if "://" in url:
         msg = f"unknown store {url!r}: use sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
         raise ConfigError(msg)
     from ecomstream.store.sqlite import SQLiteStore
 
-    return SQLiteStore(Path(url), f"sqlite:///{url}")
+    return SQLiteStore(Path(url), f"sqlite:///{url}", create=create)

@@ -19,10 +19,16 @@ from ecomstream.store.schema import ADDITIVE_TABLES, SCHEMA_VERSION, ddl
 class SQLiteStore(Store):
     """Store in one SQLite database file."""
 
-    def __init__(self, path: str | Path, url: str | None = None) -> None:
+    def __init__(self, path: str | Path, url: str | None = None, *, create: bool = True) -> None:
         self.path = Path(path)
         self.url = url or f"sqlite:///{self.path}"
         self._lock = threading.Lock()
+        if not create and not self.path.is_file():
+            msg = (
+                f"no SQLite store at {self.path.resolve()}: check the path (sqlite:///relative.db is relative "
+                "to the current folder, sqlite:////absolute.db is absolute) or fill it first with ecomstream run"
+            )
+            raise StoreError(msg)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
