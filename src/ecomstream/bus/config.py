@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ecomstream.bus.client_log import CLIENT_LOG
 from ecomstream.errors import ConfigError
 
 ENV_PREFIX = "ECOMSTREAM_KAFKA_"
@@ -98,8 +99,9 @@ def client_settings(
     config_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Settings common to every client of a command: brokers plus pass-through settings."""
-    settings: dict[str, Any] = {"bootstrap.servers": bootstrap_of(bus_url)}
+    """Settings common to every client of a command: brokers, pass-through settings, and
+    `CLIENT_LOG` for librdkafka's log lines (repeats folded)."""
+    settings: dict[str, Any] = {"bootstrap.servers": bootstrap_of(bus_url), "logger": CLIENT_LOG}
     settings.update(env_settings(environ))
     settings.update(file_settings(config_file))
     settings.update(parse_pairs(pairs, "--kafka-config"))
