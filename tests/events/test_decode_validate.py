@@ -108,3 +108,23 @@ def test_a_line_over_the_size_limit_in_an_otherwise_plain_chunk_is_too_large() -
     result = run(GOOD + b"\n" + huge + b"\n" + GOOD + b"\n")
     assert result.accepted.height == 2
     assert result.rejected.select("row", "reason").rows() == [(1, "too_large")]
+
+
+def test_crlf_lines_take_the_fast_path_with_the_same_outcome_as_lf() -> None:
+    lines = [GOOD, b"x,view,1,2,a,b,1,7,s", GOOD.replace(b"Samsung,10.50,7,s1", b",0.00,7,"), b"1,2,3"]
+    lf, crlf = b"\n".join(lines) + b"\n", b"\r\n".join(lines) + b"\r\n"
+    decoded = decode(RawBatch("t", 1, 4, csv=crlf))
+    assert decoded.typed
+    assert [decoded.raw(i) for i in range(4)] == lines
+    by_lf, by_crlf = run(lf), run(crlf)
+    assert by_crlf.accepted.equals(by_lf.accepted)
+    assert by_crlf.accepted["user_session"].to_list() == ["s1", None]
+    assert by_crlf.rejected.equals(by_lf.rejected)
+    assert by_crlf.present == by_lf.present
+
+
+def test_a_carriage_return_inside_a_line_stays_in_its_field() -> None:
+    inside = GOOD.replace(b"Samsung", b"Sam\rsung")
+    for ends in (b"\n", b"\r\n"):
+        result = run(GOOD + ends + inside + ends)
+        assert result.accepted["brand"].to_list() == ["Samsung", "Sam\rsung"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from ecomstream.errors import SourceError
 from tests.helpers import assert_same_report, run_cli, run_files
 from tests.reference import data_lines, reference_report
 
@@ -94,3 +97,36 @@ def test_invalid_utf8_rejects_only_its_line(tmp_path: Path, store_url: str) -> N
     report = run_files(store_url, path)
     assert report["events"] == 2
     assert report["rejected"]["malformed"] == 1
+
+
+def _reordered(line: str, order: list[int]) -> str:
+    fields = line.split(",")
+    return ",".join(fields[k] for k in order) if len(fields) == len(order) else line
+
+
+def test_columns_in_another_order_are_matched_by_their_header_names(tmp_path: Path, store_url: str) -> None:
+    """A header with the nine names in another order, quoted, in capitals, after a UTF-8
+    byte-order mark, with CRLF line ends: the same numbers as the canonical file."""
+    lines = [line for line in [*VALID, *INVALID.values()] if '"' not in line]
+    canonical = write(tmp_path, lines, "canonical.csv")
+    names = HEADER.split(",")
+    order = [names.index(name) for name in reversed(names)]
+    header = ",".join(f'"{names[k].upper()}"' if k % 2 else names[k] for k in order)
+    reordered = tmp_path / "reordered.csv"
+    reordered.write_bytes(
+        b"\xef\xbb\xbf" + "\r\n".join([header, *(_reordered(x, order) for x in lines)]).encode() + b"\r\n"
+    )
+    report = run_files(store_url, reordered)
+    assert report["events"] > 0
+    assert_same_report(report, reference_report(data_lines(canonical)))
+    raw = {
+        r["reason"]: r["raw"] for r in map(json.loads, run_cli("rejects", "--store", store_url, "--json").splitlines())
+    }
+    assert raw["unknown_event_type"] == _reordered(INVALID["unknown_event_type"], order)  # as it was in the file
+
+
+def test_a_header_without_the_nine_columns_is_refused_with_what_is_wrong(tmp_path: Path, store_url: str) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text(HEADER.replace("brand", "maker").replace(",price", "") + "\n" + VALID[1] + "\n")
+    with pytest.raises(SourceError, match=r"missing: brand, price; unknown: maker"):
+        run_cli("run", "--store", store_url, "--no-dashboard", "--quiet", "--source", str(path))

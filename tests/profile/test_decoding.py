@@ -10,7 +10,9 @@ from polars.testing import assert_frame_equal
 
 from ecomstream.events.decode import decode
 from ecomstream.events.raw import RawBatch
+from ecomstream.events.schema import FIELDS
 from ecomstream.events.validate import validate
+from ecomstream.profile import profile_files
 from ecomstream.profile.decoding import chunk_of_lines
 from tests.profile.test_rejects import BAD_LINES, QUOTED
 
@@ -54,5 +56,23 @@ def test_a_record_hashes_alike_on_either_path() -> None:
     good = BAD_LINES[0][0]
     plain = chunk_of_lines(f"{good}\n{good}\n".encode()).hashes
     quoted = chunk_of_lines(f"{good}\n{QUOTED[0]}\n".encode()).hashes  # the csv-module path
-    assert plain[0] == plain[1] == quoted[0]
+    crlf = chunk_of_lines(f"{good}\r\n{good}\r\n".encode()).hashes
+    assert plain[0] == plain[1] == quoted[0] == crlf[0] == crlf[1]
     assert quoted[1] != quoted[0]
+
+
+def test_a_file_with_columns_in_another_order_profiles_alike(tmp_path: Path) -> None:
+    lines = [text for text, _ in BAD_LINES if '"' not in text]
+    names = list(FIELDS)
+    order = [names.index(name) for name in reversed(names)]
+
+    def reordered(line: str) -> str:
+        fields = line.split(",")
+        return ",".join(fields[k] for k in order) if len(fields) == len(order) else line
+
+    canonical, other = tmp_path / "canonical.csv", tmp_path / "other.csv"
+    canonical.write_text("\n".join([",".join(names), *lines]) + "\n")
+    other.write_text("\n".join([",".join(names[k] for k in order), *map(reordered, lines)]) + "\n")
+    expected, found = profile_files([canonical]), profile_files([other])
+    assert found["rows"] == len(lines)
+    assert {k: v for k, v in found.items() if k != "files"} == {k: v for k, v in expected.items() if k != "files"}

@@ -82,3 +82,15 @@ def test_split_keeps_numbering_and_the_last_flag(tmp_path: Path) -> None:
     assert [p.count for p in pieces] == [3, 3, 3, 1]
     assert [p.first_seq for p in pieces] == [1, 4, 7, 10]
     assert [p.last_in_source for p in pieces] == [False, False, False, True]
+
+
+def test_a_header_in_another_order_gives_the_column_order_and_the_first_time(tmp_path: Path) -> None:
+    names = HEADER.decode().strip().split(",")
+    order = [names.index(name) for name in reversed(names)]
+    lines = [b",".join(line.split(b",")[k] for k in order) for line in rows(3).splitlines()]
+    path = tmp_path / "f.csv"
+    path.write_bytes(b",".join(names[k].encode() for k in order) + b"\n" + b"\n".join(lines) + b"\n")
+    (batch,) = read_file(path, "f")
+    assert batch.columns == tuple(reversed(names))
+    assert batch.count == 3 and batch.csv.startswith(lines[0])
+    assert first_event_us(path) == 1_569_888_000_000_000

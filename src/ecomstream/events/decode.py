@@ -1,8 +1,9 @@
 """Decoding raw batches into a frame of the nine schema columns as strings.
 
-The fast path for CSV first proves, on the bytes, that the chunk is plain: no quote
-and no carriage return, every aligned 8 KiB block holds a newline (so no line can reach
-`MAX_RECORD_BYTES`), and exactly eight commas per line in total. Polars then reads it
+The fast path for CSV first proves, on the bytes, that the chunk is plain: no quote, a
+carriage return only right before a newline (CRLF files), a newline in every aligned 8 KiB
+block (so no line can reach `MAX_RECORD_BYTES`), and exactly eight commas per line in
+total. Polars then reads it
 once, typed and multi-threaded, with `truncate_ragged_lines=False`, which raises on a
 line with too many fields; none having too many and the total being right, none has too
 few either. The raw records are only located (numpy) if one is asked for. A chunk that is
@@ -37,7 +38,7 @@ TYPED_SCHEMA = {
     "user_id": pl.Int64,
 }
 """The fast path's column types; unparsable numbers become null."""
-_NEWLINE, _COMMA, _QUOTE = 10, 44, b'"'
+_NEWLINE, _COMMA, _CARRIAGE_RETURN, _QUOTE, _CR = 10, 44, 13, b'"', b"\r"
 _BLOCK = (MAX_RECORD_BYTES + 2) // 2
 """A newline in every aligned block of this size bounds every line by MAX_RECORD_BYTES."""
 
@@ -55,6 +56,8 @@ class Decoded:
     time_shift_us: int = 0
     typed: bool = False
     """True when `fields` has TYPED_SCHEMA (CSV fast path) rather than all strings."""
+    columns: tuple[str, ...] = FIELDS
+    """The order of the fields in a raw CSV record (the file's header)."""
 
     def __len__(self) -> int:
         return self.fields.height
@@ -101,7 +104,7 @@ def decode(batch: RawBatch, typed: bool = True) -> Decoded:
     `typed=False` every field stays the text it was (e.g. to send it on as JSON)."""
     needs_strip, fast = True, False
     if batch.csv is not None:
-        fields, raw, needs_strip, fast = decode_csv(batch.csv, typed)
+        fields, raw, needs_strip, fast = decode_csv(batch.csv, typed, batch.columns)
     elif batch.frame is not None:
         fields = batch.frame.select([pl.col(name).cast(pl.String) for name in FIELDS]).with_columns(
             pl.lit(None, pl.String).alias("pre_reason")
@@ -121,18 +124,20 @@ def decode(batch: RawBatch, typed: bool = True) -> Decoded:
     else:
         source = pl.repeat(batch.source, fields.height, eager=True, dtype=pl.String)
     fields = fields.with_columns(seq, source.alias("source"))
-    return Decoded(fields, raw, needs_strip, batch.time_shift_us, fast)
+    return Decoded(fields, raw, needs_strip, batch.time_shift_us, fast, batch.columns)
 
 
-def decode_csv(data: bytes, typed: bool = True) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
-    """Decode CSV data lines (no header): fields, raw records, whether fields may need
-    trimming, and whether the fields are typed (fast path) or all strings (slow path,
-    or `typed=False`)."""
+def decode_csv(
+    data: bytes, typed: bool = True, columns: tuple[str, ...] = FIELDS
+) -> tuple[pl.DataFrame, RawLookup, bool, bool]:
+    """Decode CSV data lines (no header) whose fields come in the order `columns`: fields
+    (in schema order), raw records, whether fields may need trimming, and whether the
+    fields are typed (fast path) or all strings (slow path, or `typed=False`)."""
     if not data:
         return _empty(), RawLookup(), False, False
     if _QUOTE in data or b"\x1f" in data:
-        return (*_decode_csv_slow(data), True, False)
-    if (fields := _read_plain(data, typed)) is not None:
+        return (*_decode_csv_slow(data, columns), True, False)
+    if (fields := _read_plain(data, typed, columns)) is not None:
         return fields.with_columns(pl.lit(None, pl.String).alias("pre_reason")), RawLookup.of_lines(data), True, typed
     try:
         lines = pl.read_csv(
@@ -140,14 +145,13 @@ def decode_csv(data: bytes, typed: bool = True) -> tuple[pl.DataFrame, RawLookup
             separator="\x1f", quote_char=None, truncate_ragged_lines=True,
         )["line"]  # fmt: skip
         fields = pl.read_csv(
-            data, has_header=False, new_columns=list(FIELDS), schema=TYPED_SCHEMA if typed else _STRING_SCHEMA,
-            quote_char=None,
+            data, has_header=False, schema=_schema(columns, typed), quote_char=None,
             ignore_errors=True, truncate_ragged_lines=True, missing_columns="insert",
-        )  # fmt: skip
+        ).select(FIELDS)  # fmt: skip
     except pl.exceptions.PolarsError:
-        return (*_decode_csv_slow(data), True, False)
+        return (*_decode_csv_slow(data, columns), True, False)
     if fields.height != lines.len():
-        return (*_decode_csv_slow(data), True, False)
+        return (*_decode_csv_slow(data, columns), True, False)
     pre = (
         pl.when(lines.str.len_bytes() > MAX_RECORD_BYTES)
         .then(pl.lit(TOO_LARGE))
@@ -159,22 +163,36 @@ def decode_csv(data: bytes, typed: bool = True) -> tuple[pl.DataFrame, RawLookup
     return fields, RawLookup(lines=lines), True, typed
 
 
-def _read_plain(data: bytes, typed: bool) -> pl.DataFrame | None:
+def _schema(columns: tuple[str, ...], typed: bool) -> dict[str, type[pl.DataType]]:
+    """The read schema of CSV fields in the order `columns`."""
+    return {name: (TYPED_SCHEMA if typed else _STRING_SCHEMA)[name] for name in columns}
+
+
+def _read_plain(data: bytes, typed: bool, columns: tuple[str, ...] = FIELDS) -> pl.DataFrame | None:
     """The fields of a chunk proven plain on its bytes (see the module docstring), else None."""
-    if b"\r" in data or not data.endswith(b"\n") or not short_lines(data):
+    if not data.endswith(b"\n") or not short_lines(data):
         return None
     buf = np.frombuffer(data, dtype=np.uint8)
+    if _CR in data and not crs_end_lines(buf):
+        return None
     lines = int(np.count_nonzero(buf == _NEWLINE))
     if int(np.count_nonzero(buf == _COMMA)) != (len(FIELDS) - 1) * lines:
         return None
     try:
         fields = pl.read_csv(
-            data, has_header=False, new_columns=list(FIELDS), schema=TYPED_SCHEMA if typed else _STRING_SCHEMA,
+            data, has_header=False, schema=_schema(columns, typed),
             quote_char=None, ignore_errors=True, truncate_ragged_lines=False,
         )  # fmt: skip
     except pl.exceptions.PolarsError:
         return None
-    return fields if fields.height == lines else None
+    return fields.select(FIELDS) if fields.height == lines else None
+
+
+def crs_end_lines(buf: np.ndarray) -> bool:
+    """True if every carriage return in `buf` is followed by a newline (CRLF line ends),
+    which polars drops with the newline, as the raw records do (`RawLookup`)."""
+    after = np.flatnonzero(buf[:-1] == _CARRIAGE_RETURN) + 1
+    return bool(buf[-1] != _CARRIAGE_RETURN) and bool(np.all(buf[after] == _NEWLINE))
 
 
 def short_lines(data: bytes, block: int = _BLOCK) -> bool:
@@ -193,8 +211,9 @@ def line_bounds(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def _decode_csv_slow(data: bytes) -> tuple[pl.DataFrame, RawLookup]:
+def _decode_csv_slow(data: bytes, columns: tuple[str, ...] = FIELDS) -> tuple[pl.DataFrame, RawLookup]:
     """Line by line with the `csv` module; a quoted field may span lines."""
+    order = None if columns == FIELDS else [columns.index(name) for name in FIELDS]
     starts, ends = line_bounds(data)
     rows: list[list[str | None]] = []
     reasons: list[str | None] = []
@@ -224,7 +243,7 @@ def _decode_csv_slow(data: bytes) -> tuple[pl.DataFrame, RawLookup]:
             rows.append(empty_row)
             reasons.append(MALFORMED)
             continue
-        rows.append(list(parsed))
+        rows.append(list(parsed) if order is None else [parsed[k] for k in order])
         reasons.append(None)
     fields = pl.DataFrame(rows, schema=_STRING_SCHEMA, orient="row")
     fields = fields.with_columns(pl.Series("pre_reason", reasons, pl.String))

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from ecomstream.events.schema import FIELDS
+
 
 @dataclass(frozen=True, slots=True)
 class RawBatch:
@@ -39,6 +41,8 @@ class RawBatch:
     """True on the final batch of a finite source."""
     time_shift_us: int = 0
     """Added to every event time (`--time now` replays), in microseconds."""
+    columns: tuple[str, ...] = FIELDS
+    """The order of the fields in each `csv` line, from the file's header (`events.header`)."""
 
     @property
     def last_seq(self) -> int:

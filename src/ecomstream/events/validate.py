@@ -13,7 +13,7 @@ from datetime import datetime
 
 import polars as pl
 
-from ecomstream.events.decode import _STRING_SCHEMA, Decoded
+from ecomstream.events.decode import Decoded
 from ecomstream.events.schema import (
     EARLIEST_EPOCH_S,
     EVENT_TYPES,
@@ -181,9 +181,10 @@ def _validate_typed(decoded: Decoded) -> Validated:
         rows = suspects["row"].to_list()
         text = b"\n".join(decoded.raw(i) for i in rows) + b"\n"
         strings = pl.read_csv(
-            text, has_header=False, new_columns=list(FIELDS), schema=_STRING_SCHEMA, quote_char=None,
+            text, has_header=False, schema=dict.fromkeys(decoded.columns, pl.String), quote_char=None,
             empty_string_is_null=False, truncate_ragged_lines=True, missing_columns="insert",
-        ).with_columns(pl.lit(None, pl.String).alias("pre_reason"), suspects["seq"], suspects["source"])  # fmt: skip
+        ).select(FIELDS)  # fmt: skip
+        strings = strings.with_columns(pl.lit(None, pl.String).alias("pre_reason"), suspects["seq"], suspects["source"])
         checked = _validate_strings(strings, True, decoded.time_shift_us)
         for name, count in checked.present.items():
             present[name] += count

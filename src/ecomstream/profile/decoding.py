@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
-from ecomstream.events.decode import Decoded, decode
+from ecomstream.events.decode import Decoded, crs_end_lines, decode
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.schema import FIELDS
 from ecomstream.events.validate import Validated, validate
@@ -40,9 +41,9 @@ class Chunked:
     hashes: pl.Series
 
 
-def decode_lines(data: bytes) -> Decoded:
-    """Decode CSV data lines (no header, each ending in a newline)."""
-    return decode(RawBatch(SOURCE, 1, 0, csv=data))
+def decode_lines(data: bytes, columns: tuple[str, ...] = FIELDS) -> Decoded:
+    """Decode CSV data lines (no header, each ending in a newline; fields in the order `columns`)."""
+    return decode(RawBatch(SOURCE, 1, 0, csv=data, columns=columns))
 
 
 def decode_frame(frame: pl.DataFrame) -> Decoded:
@@ -50,9 +51,9 @@ def decode_frame(frame: pl.DataFrame) -> Decoded:
     return decode(RawBatch(SOURCE, 1, frame.height, frame=frame))
 
 
-def chunk_of_lines(data: bytes) -> Chunked:
+def chunk_of_lines(data: bytes, columns: tuple[str, ...] = FIELDS) -> Chunked:
     """A CSV chunk decoded, validated and hashed per raw record."""
-    decoded = decode_lines(data)
+    decoded = decode_lines(data, columns)
     return Chunked(decoded, validate(decoded), _line_hashes(data, decoded))
 
 
@@ -64,7 +65,8 @@ def chunk_of_frame(frame: pl.DataFrame) -> Chunked:
 
 def _line_hashes(data: bytes, decoded: Decoded) -> pl.Series:
     rows = decoded.fields.height
-    if b'"' not in data and b"\r" not in data and b"\x1f" not in data:
+    plain_ends = b"\r" not in data or crs_end_lines(np.frombuffer(data, dtype=np.uint8))
+    if b'"' not in data and b"\x1f" not in data and plain_ends:
         try:
             lines = pl.read_csv(
                 data, has_header=False, new_columns=["line"], schema={"line": pl.String},

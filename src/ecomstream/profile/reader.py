@@ -1,8 +1,9 @@
 """Reading profiled files in chunks: CSV, gzip CSV (by its magic bytes) and Parquet.
 
-The rules are those of the pipeline's file source: a first line equal to the header is
-skipped (otherwise it is data), a last line without a newline gets one, and a CSV chunk
-ends with a newline that closes a whole record (quotes balanced).
+The rules are those of the pipeline's file source: a first line that is a header is
+skipped and its columns matched by name (`events.header`; otherwise it is data), a last
+line without a newline gets one, and a CSV chunk ends with a newline that closes a whole
+record (quotes balanced).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from ecomstream.errors import SourceError
+from ecomstream.events.header import split_header
 from ecomstream.events.schema import FIELDS
 from ecomstream.sources.files import parquet_text
 
-HEADER = ",".join(FIELDS).encode()
 CHUNK_BYTES = 16 << 20
 """Uncompressed bytes per CSV chunk (about 120,000 rows of the REES46 files)."""
 PARQUET_ROWS = 250_000
@@ -32,6 +33,8 @@ class Chunk:
     frame: pl.DataFrame | None
     consumed: int
     """Bytes of the file (as stored, so compressed for gzip) read up to this chunk's end."""
+    columns: tuple[str, ...] = FIELDS
+    """The order of the fields in each CSV line (the file's header)."""
 
 
 def file_format(path: Path) -> str:
@@ -59,8 +62,7 @@ def _csv_chunks(path: Path, chunk_bytes: int) -> Iterator[Chunk]:
     try:
         with path.open("rb") as stored:
             handle = gzip.GzipFile(fileobj=stored) if compressed else stored
-            first = handle.readline()
-            pending = b"" if first.rstrip(b"\r\n") == HEADER else first
+            columns, pending = split_header(handle.readline(), str(path))
             while True:
                 block = pending + handle.read(chunk_bytes) + handle.readline()
                 pending = b""
@@ -71,7 +73,7 @@ def _csv_chunks(path: Path, chunk_bytes: int) -> Iterator[Chunk]:
                     return
                 if not block.endswith(b"\n"):
                     block += b"\n"
-                yield Chunk(block, None, stored.tell())
+                yield Chunk(block, None, stored.tell(), columns)
     except (OSError, EOFError, gzip.BadGzipFile) as err:
         msg = f"cannot read {path}: {err}; is the file complete and readable?"
         raise SourceError(msg) from err

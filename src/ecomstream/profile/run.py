@@ -42,7 +42,7 @@ def _chunks(path: Path, chunk_bytes: int) -> Iterator[tuple[Chunked, int]]:
     """Each chunk of the file decoded and validated, with the file bytes consumed up to its end."""
     for chunk in read_chunks(path, chunk_bytes):
         if chunk.csv is not None:
-            yield chunk_of_lines(chunk.csv), chunk.consumed
+            yield chunk_of_lines(chunk.csv, chunk.columns), chunk.consumed
         elif chunk.frame is not None:
             yield chunk_of_frame(chunk.frame), chunk.consumed
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import polars as pl
 
 from ecomstream.errors import SourceError
+from ecomstream.events.header import split_header
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.schema import FIELDS
 
-HEADER = ",".join(FIELDS).encode()
 DEFAULT_CHUNK_BYTES = 16 << 20
 PARQUET_ROWS = 200_000
 
@@ -49,10 +49,12 @@ def first_event_us(path: Path) -> int | None:
         text = frame["event_time"][0] if frame.height else None
     else:
         with _open_text(path) as handle:
-            line = handle.readline()
-            if line.rstrip(b"\r\n") == HEADER:
+            columns, line = split_header(handle.readline(), str(path))
+            if not line:
                 line = handle.readline()
-        text = line.split(b",", 1)[0].decode(errors="replace").strip() if line else None
+        fields = line.rstrip(b"\r\n").split(b",")
+        at = columns.index("event_time")
+        text = fields[at].decode(errors="replace").strip() if line and at < len(fields) else None
     if not text:
         return None
     try:
@@ -94,8 +96,7 @@ def _read_csv(path: Path, source: str, after_seq: int, chunk_bytes: int, time_sh
     pending: RawBatch | None = None
     try:
         with _open_text(path) as handle:
-            first = handle.readline()
-            carry = b"" if first.rstrip(b"\r\n") == HEADER else first
+            columns, carry = split_header(handle.readline(), str(path))
             while True:
                 block = handle.read(chunk_bytes)
                 data = carry + block
@@ -114,7 +115,7 @@ def _read_csv(path: Path, source: str, after_seq: int, chunk_bytes: int, time_sh
                             count, seq = data.count(b"\n"), after_seq + 1
                         if pending is not None:
                             yield pending
-                        pending = RawBatch(source, seq, count, csv=data, time_shift_us=time_shift_us)
+                        pending = RawBatch(source, seq, count, csv=data, time_shift_us=time_shift_us, columns=columns)
                     seq += count
                 if not block:
                     break
@@ -147,7 +148,7 @@ def _drop_lines(data: bytes, lines: int) -> bytes:
 def _as_last(batch: RawBatch) -> RawBatch:
     return RawBatch(
         batch.source, batch.first_seq, batch.count, csv=batch.csv, frame=batch.frame,
-        time_shift_us=batch.time_shift_us, last_in_source=True,
+        time_shift_us=batch.time_shift_us, last_in_source=True, columns=batch.columns,
     )  # fmt: skip
 
 
