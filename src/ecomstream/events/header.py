@@ -4,8 +4,9 @@ Files of the REES46 family start with `event_time,event_type,...,user_session`. 
 exported by another tool may list the same columns in another order, quote the names,
 write them in capitals or start with a UTF-8 byte-order mark; its columns are then
 matched by name, as Parquet columns are. A header that does not name exactly the nine
-columns is refused with what is missing or unknown: guessing would put values in the
-wrong fields. A first line naming fewer than two columns is data, as before.
+columns, or that separates them with something else than a comma, is refused with what
+is wrong: guessing would put values in the wrong fields. A first line naming fewer than
+two columns is data.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from ecomstream.errors import SourceError
 from ecomstream.events.schema import FIELDS
 
 BOM = b"\xef\xbb\xbf"
+OTHER_SEPARATORS = (b";", b"\t", b"|")
+"""Separators of other CSV dialects, recognised in a header only to say so."""
 
 
 def split_header(first_line: bytes, where: str) -> tuple[tuple[str, ...], bytes]:
@@ -27,13 +30,20 @@ def split_header(first_line: bytes, where: str) -> tuple[tuple[str, ...], bytes]
     b'2019-10-01 00:00:00 UTC,view,1,2,,,1.00,3,s\\n'
     """
     line = first_line.removeprefix(BOM)
-    names = [_name(token) for token in line.rstrip(b"\r\n").split(b",")]
+    names = _names(line, b",")
     if len(set(names) & set(FIELDS)) < 2:
+        for separator in OTHER_SEPARATORS:
+            if len(set(_names(line, separator)) & set(FIELDS)) >= 2:
+                msg = (
+                    f"{where}: its header separates the columns with {separator.decode()!r}; ecomstream reads "
+                    "comma-separated files: convert it (e.g. polars read_csv(separator=...).write_csv())"
+                )
+                raise SourceError(msg)
         return FIELDS, line
     if sorted(names) == sorted(FIELDS):
         return tuple(names), b""
     missing = [name for name in FIELDS if name not in names]
-    unknown = [name for name in names if name not in FIELDS]
+    unknown = [name or "(a column without a name)" for name in names if name not in FIELDS]
     twice = sorted({name for name in names if names.count(name) > 1})
     problems = [f"{label}: {', '.join(found)}" for label, found in
                 (("missing", missing), ("unknown", unknown), ("named twice", twice)) if found]  # fmt: skip
@@ -44,5 +54,6 @@ def split_header(first_line: bytes, where: str) -> tuple[tuple[str, ...], bytes]
     raise SourceError(msg)
 
 
-def _name(token: bytes) -> str:
-    return token.decode("utf-8", errors="replace").strip().strip('"').strip().lower()
+def _names(line: bytes, separator: bytes) -> list[str]:
+    tokens = line.rstrip(b"\r\n").split(separator)
+    return [token.decode("utf-8", errors="replace").strip().strip('"').strip().lower() for token in tokens]
