@@ -6,7 +6,9 @@ import gzip
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from ecomstream.errors import SourceError
 from ecomstream.sources.files import file_identity, first_event_us, read_file
 from ecomstream.sources.pacing import split
 
@@ -94,3 +96,23 @@ def test_a_header_in_another_order_gives_the_column_order_and_the_first_time(tmp
     assert batch.columns == tuple(reversed(names))
     assert batch.count == 3 and batch.csv.startswith(lines[0])
     assert first_event_us(path) == 1_569_888_000_000_000
+
+
+def test_parquet_columns_are_matched_by_name_and_a_missing_one_is_refused(tmp_path: Path) -> None:
+    csv = tmp_path / "f.csv"
+    csv.write_bytes(HEADER + rows(5))
+    frame = pl.read_csv(csv, try_parse_dates=False)
+    shuffled = tmp_path / "shuffled.parquet"
+    frame.select(reversed(frame.columns)).rename(str.upper).with_columns(pl.lit(1).alias("extra")).write_parquet(
+        shuffled
+    )
+    plain = tmp_path / "plain.parquet"
+    frame.write_parquet(plain)
+    (expected,) = read_file(plain, "p")
+    (batch,) = read_file(shuffled, "p")
+    assert batch.frame.equals(expected.frame)
+    assert first_event_us(shuffled) == first_event_us(csv)
+    lacking = tmp_path / "lacking.parquet"
+    frame.drop("price", "brand").write_parquet(lacking)
+    with pytest.raises(SourceError, match=r"lacking\.parquet: it has no column brand, price"):
+        list(read_file(lacking, "p"))

@@ -11,6 +11,8 @@ two columns is data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ecomstream.errors import SourceError
 from ecomstream.events.schema import FIELDS
 
@@ -52,6 +54,29 @@ def split_header(first_line: bytes, where: str) -> tuple[tuple[str, ...], bytes]
         f"give a CSV with the columns {','.join(FIELDS)} (in any order)"
     )
     raise SourceError(msg)
+
+
+def match_columns(names: Sequence[str], where: str) -> dict[str, str]:
+    """Each schema field -> the column of a Parquet file that holds it, matched by name
+    (case and surrounding spaces ignored; other columns are left out). A file without
+    one of the nine is refused, as a CSV header would be.
+
+    >>> match_columns(["Event_Time", *FIELDS[1:], "extra"], "f.parquet")["event_time"]
+    'Event_Time'
+    """
+    found: dict[str, str] = {}
+    for name in names:
+        key = name.strip().lower()
+        if key in FIELDS and key not in found:
+            found[key] = name
+    missing = [name for name in FIELDS if name not in found]
+    if missing:
+        msg = (
+            f"{where}: it has no column {', '.join(missing)} (its columns: {', '.join(names) or 'none'}); "
+            f"give a file with the columns {','.join(FIELDS)}"
+        )
+        raise SourceError(msg)
+    return found
 
 
 def _names(line: bytes, separator: bytes) -> list[str]:

@@ -18,7 +18,7 @@ import polars as pl
 from ecomstream.errors import SourceError
 from ecomstream.events.header import split_header
 from ecomstream.events.schema import FIELDS
-from ecomstream.sources.files import parquet_text
+from ecomstream.sources.files import parquet_columns, parquet_text
 
 CHUNK_BYTES = 16 << 20
 """Uncompressed bytes per CSV chunk (about 120,000 rows of the REES46 files)."""
@@ -83,9 +83,10 @@ def _parquet_chunks(path: Path) -> Iterator[Chunk]:
     try:
         size = path.stat().st_size
         lazy = pl.scan_parquet(path)
+        columns = parquet_columns(lazy, path)
         total = lazy.select(pl.len()).collect().item()
         for offset in range(0, total, PARQUET_ROWS):
-            frame = parquet_text(lazy.slice(offset, PARQUET_ROWS).collect())
+            frame = parquet_text(lazy.slice(offset, PARQUET_ROWS).collect(), columns)
             yield Chunk(None, frame, size * min(total, offset + PARQUET_ROWS) // max(total, 1))
     except (OSError, pl.exceptions.PolarsError) as err:
         msg = f"cannot read Parquet file {path}: {err}; is it a complete Parquet file?"

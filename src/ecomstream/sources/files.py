@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from ecomstream.errors import SourceError
-from ecomstream.events.header import split_header
+from ecomstream.events.header import match_columns, split_header
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.schema import FIELDS
 
@@ -45,7 +45,8 @@ def is_parquet(path: Path) -> bool:
 def first_event_us(path: Path) -> int | None:
     """Event time of the first data row (for `--time now`), or None if unreadable."""
     if is_parquet(path):
-        frame = parquet_text(pl.scan_parquet(path).head(1).collect())
+        lazy = pl.scan_parquet(path)
+        frame = parquet_text(lazy.head(1).collect(), parquet_columns(lazy, path))
         text = frame["event_time"][0] if frame.height else None
     else:
         with _open_text(path) as handle:
@@ -155,6 +156,7 @@ def _as_last(batch: RawBatch) -> RawBatch:
 def _read_parquet(path: Path, source: str, after_seq: int, time_shift_us: int) -> Iterator[RawBatch]:
     try:
         lazy = pl.scan_parquet(path)
+        columns = parquet_columns(lazy, path)
         total = lazy.select(pl.len()).collect().item()
     except (OSError, pl.exceptions.PolarsError) as err:
         msg = f"cannot read Parquet file {path}: {err}"
@@ -164,25 +166,34 @@ def _read_parquet(path: Path, source: str, after_seq: int, time_shift_us: int) -
         yield RawBatch(source, total + 1, 0, frame=pl.DataFrame(), last_in_source=True)
         return
     while offset < total:
-        frame = parquet_text(lazy.slice(offset, PARQUET_ROWS).collect())
+        frame = parquet_text(lazy.slice(offset, PARQUET_ROWS).collect(), columns)
         last = offset + frame.height >= total
         yield RawBatch(source, offset + 1, frame.height, frame=frame, time_shift_us=time_shift_us, last_in_source=last)
         offset += frame.height
 
 
-def parquet_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """The nine columns as CSV-like text, whatever types the Parquet file used."""
-    columns = []
+def parquet_columns(lazy: pl.LazyFrame, path: Path) -> dict[str, str]:
+    """Each schema field -> its column in the Parquet file (`events.header.match_columns`)."""
+    try:
+        names = lazy.collect_schema().names()
+    except (OSError, pl.exceptions.PolarsError) as err:
+        msg = f"cannot read Parquet file {path}: {err}; is it a complete Parquet file?"
+        raise SourceError(msg) from err
+    return match_columns(names, str(path))
+
+
+def parquet_text(frame: pl.DataFrame, columns: dict[str, str] | None = None) -> pl.DataFrame:
+    """The nine columns as CSV-like text, whatever types the Parquet file used; `columns`
+    names the file's column of each field (by default the field's own name)."""
+    columns = columns or {name: name for name in FIELDS}
+    texts = []
     for name in FIELDS:
-        if name not in frame.columns:
-            columns.append(pl.lit("").alias(name))
-            continue
-        dtype = frame.schema[name]
-        column = pl.col(name)
+        dtype = frame.schema[columns[name]]
+        column = pl.col(columns[name])
         if isinstance(dtype, pl.Datetime):
             moment = column.dt.replace_time_zone("UTC") if dtype.time_zone is None else column
             column = moment.dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S UTC")
         elif name == "price" and dtype.is_float():
             column = column.round(6).cast(pl.String)
-        columns.append(column.cast(pl.String).fill_null("").alias(name))
-    return frame.select(columns)
+        texts.append(column.cast(pl.String).fill_null("").alias(name))
+    return frame.select(texts)
