@@ -1,20 +1,19 @@
 """Decoding raw batches into a frame of the nine schema columns as strings.
 
 The fast path for CSV first proves, on the bytes, that the chunk is plain: no quote, a
-carriage return only right before a newline (CRLF files), a newline in every aligned 8 KiB
-block (so no line can reach `MAX_RECORD_BYTES`), and exactly eight commas per line in
-total. Polars then reads it
-once, typed and multi-threaded, with `truncate_ragged_lines=False`, which raises on a
-line with too many fields; none having too many and the total being right, none has too
-few either. The raw records are only located (numpy) if one is asked for. A chunk that is
-not provably plain, but has no quote, is read twice: once as whole lines (the raw record
-and its comma count, so a record with too few or too many fields is caught) and once
-typed; the two agree line for line because each record is one line. Typed parsing turns
-a bad number into null; validation sends such rows, and any other suspect row, through
-the exact string rules, so the fast path only ever decides the clean rows. A chunk with
-quotes, or with bytes that are not UTF-8, takes the slow path through Python's `csv`
-module, line by line, so a quoted comma is a comma inside a field and a bad line only
-rejects itself.
+carriage return only right before a newline (CRLF files), a newline in every aligned 8
+KiB block (so no line can reach `MAX_RECORD_BYTES`), and exactly eight commas per line
+in total. Polars then reads it once, typed and multi-threaded, with
+`truncate_ragged_lines=False`, which raises on a line with too many fields; none having
+too many and the total being right, none has too few either. The raw records are only
+located (numpy) if one is asked for. A chunk that is not provably plain, but has no
+quote, is read twice: once as whole lines (the raw record and its comma count, so a
+record with too few or too many fields is caught) and once typed; the two agree line for
+line because each record is one line. Typed parsing turns a bad number into null;
+validation sends such rows, and any other suspect row, through the exact string rules,
+so the fast path only ever decides the clean rows. A chunk with quotes, or with bytes
+that are not UTF-8, takes the slow path through Python's `csv` module, line by line, so
+a quoted comma is a comma inside a field and a bad line only rejects itself.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ TYPED_SCHEMA = {
     "user_id": pl.Int64,
 }
 """The fast path's column types; unparsable numbers become null."""
-_NEWLINE, _COMMA, _CARRIAGE_RETURN, _QUOTE, _CR = 10, 44, 13, b'"', b"\r"
+_NEWLINE, _COMMA, _CARRIAGE_RETURN, _QUOTE = 10, 44, 13, b'"'
 _BLOCK = (MAX_RECORD_BYTES + 2) // 2
 """A newline in every aligned block of this size bounds every line by MAX_RECORD_BYTES."""
 
@@ -173,7 +172,7 @@ def _read_plain(data: bytes, typed: bool, columns: tuple[str, ...] = FIELDS) -> 
     if not data.endswith(b"\n") or not short_lines(data):
         return None
     buf = np.frombuffer(data, dtype=np.uint8)
-    if _CR in data and not crs_end_lines(buf):
+    if b"\r" in data and not crs_end_lines(buf):
         return None
     lines = int(np.count_nonzero(buf == _NEWLINE))
     if int(np.count_nonzero(buf == _COMMA)) != (len(FIELDS) - 1) * lines:
