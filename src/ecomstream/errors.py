@@ -9,6 +9,13 @@ class SourceError(EcomstreamError):
     """A source could not be opened or read (missing file, unknown format...)."""
 
 
+class TruncatedSource(SourceError):
+    """A compressed file ends in the middle of its data (a partial download, say).
+
+    Its whole lines before the cut were handed on; the source ends after them.
+    """
+
+
 class StoreError(EcomstreamError):
     """The store could not be opened, migrated or written."""
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import pytest
 
-from ecomstream.errors import SourceError
-from tests.helpers import assert_same_report, run_cli, run_files
+from ecomstream.errors import SourceError, TruncatedSource
+from tests.helpers import assert_same_report, report_of, run_cli, run_files
 from tests.reference import data_lines, reference_report
 
 HEADER = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session"
@@ -130,3 +131,19 @@ def test_a_header_without_the_nine_columns_is_refused_with_what_is_wrong(tmp_pat
     path.write_text(HEADER.replace("brand", "maker").replace(",price", "") + "\n" + VALID[1] + "\n")
     with pytest.raises(SourceError, match=r"missing: brand, price; unknown: maker"):
         run_cli("run", "--store", store_url, "--no-dashboard", "--quiet", "--source", str(path))
+
+
+def test_a_cut_gzip_file_is_counted_up_to_its_last_whole_row(shared_data: Path, tmp_path: Path, store_url: str) -> None:
+    """A partial download: every whole row is committed, then the run fails saying so;
+    run again, it fails the same way and counts nothing twice."""
+    blob = (shared_data / "rees46_2019oct_tail_100000rows.csv.gz").read_bytes()
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(blob[: len(blob) * 9 // 10])
+    readable = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(cut.read_bytes())  # all before the cut
+    lines = readable.split(b"\n")[1:-1]  # without the header and the incomplete last line
+    args = ("run", "--store", store_url, "--no-dashboard", "--quiet", "--source", str(cut))
+    for _ in range(2):
+        with pytest.raises(TruncatedSource, match=r"cut\.csv\.gz ends early"):
+            run_cli(*args)
+        assert_same_report(report_of(store_url), reference_report(lines))
+    assert len(lines) > 80_000

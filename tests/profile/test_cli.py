@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import orjson
@@ -29,3 +30,21 @@ def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "nope.csv" in result.output
     assert "check the path" in result.output
+
+
+def test_a_cut_gzip_file_is_profiled_up_to_its_last_whole_row_with_a_warning(
+    data_files: list[Path], tmp_path: Path
+) -> None:
+    blob = data_files[0].read_bytes()
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(blob[: len(blob) * 9 // 10])
+    readable = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(cut.read_bytes())
+    whole_rows = readable.count(b"\n") - 1  # without the header
+    result = CliRunner().invoke(profile_command, [str(cut), "--json"])
+    assert result.exit_code == 0, result.output
+    profile = orjson.loads(result.stdout)
+    assert profile["rows"] == whole_rows
+    (stats,) = profile["files"]
+    assert stats["truncated"] is True
+    assert stats["cut_bytes"] == len(readable) - len(readable[: readable.rfind(b"\n") + 1])
+    assert f"its {whole_rows:,} whole rows are profiled" in " ".join(result.stderr.split())

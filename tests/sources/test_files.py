@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ecomstream.errors import SourceError
+from ecomstream.errors import SourceError, TruncatedSource
 from ecomstream.sources.files import file_identity, first_event_us, read_file
 from ecomstream.sources.pacing import split
 
@@ -116,3 +116,19 @@ def test_parquet_columns_are_matched_by_name_and_a_missing_one_is_refused(tmp_pa
     frame.drop("price", "brand").write_parquet(lacking)
     with pytest.raises(SourceError, match=r"lacking\.parquet: it has no column brand, price"):
         list(read_file(lacking, "p"))
+
+
+def test_a_cut_gzip_file_gives_its_whole_rows_then_says_where_it_ends(tmp_path: Path) -> None:
+    blob = gzip.compress(HEADER + rows(5000))
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(blob[: len(blob) * 3 // 4])
+    with pytest.raises(EOFError):  # Python's gzip gives nothing of it
+        gzip.decompress(path.read_bytes())
+    batches = []
+    ends_early = r"cut\.csv\.gz ends early, inside row \d+, whose \d+ bytes were left out"
+    with pytest.raises(TruncatedSource, match=ends_early):
+        batches.extend(read_file(path, "f", chunk_bytes=20_000))
+    read = b"".join(b.csv for b in batches)
+    assert read and rows(5000).startswith(read) and read.endswith(b"\n")
+    assert sum(b.count for b in batches) == read.count(b"\n")
+    assert not any(b.last_in_source for b in batches)

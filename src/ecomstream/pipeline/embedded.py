@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ecomstream.bus.memory import MemoryBus
+from ecomstream.errors import TruncatedSource
 from ecomstream.events.raw import RawBatch
 from ecomstream.processor.loop import Processor, ProcessorSettings, RunStats
 from ecomstream.sources.files import file_identity, first_event_us, read_file
@@ -80,6 +81,8 @@ class EmbeddedPipeline:
             for batch in source_batches(self.spec, dict(self.processor.positions)):
                 if self.stop.is_set() or not self.bus.put(batch):
                     return
+        except TruncatedSource as err:  # what came before the cut is processed, then reported
+            self.error = err
         except BaseException as err:  # handed to the main thread, which reports it
             self.error = err
             self.stop.set()

@@ -76,6 +76,10 @@ class FileStats:
     rows: int = 0
     accepted: int = 0
     duplicate_rows: int = 0
+    truncated: bool = False
+    """The file (gzip) ends early: its whole rows are profiled, the cut one is not."""
+    cut_bytes: int = 0
+    """Bytes of the incomplete record a truncated file ends with (left out)."""
 
 
 @dataclass

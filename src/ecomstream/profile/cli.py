@@ -40,6 +40,8 @@ def profile_command(files: tuple[Path, ...], html_path: Path | None, as_json: bo
         profile = _run(list(files), errors)
     except EcomstreamError as err:
         raise click.ClickException(str(err)) from err
+    for cut in truncated_files(profile):
+        errors.print(f"warning: {cut}", highlight=False, markup=False)
     if html_path is not None:
         try:
             to_html(profile, html_path)
@@ -51,6 +53,16 @@ def profile_command(files: tuple[Path, ...], html_path: Path | None, as_json: bo
         click.echo(to_json(profile))
     else:
         to_terminal(profile, Console())
+
+
+def truncated_files(profile: dict) -> list[str]:
+    """A sentence per profiled file that ends early."""
+    return [
+        f"{f['path']} ends early (its gzip stream is cut: a partial download?): its {f['rows']:,} whole rows "
+        f"are profiled, the {f['cut_bytes']:,} bytes of an incomplete last row are not"
+        for f in profile["files"]
+        if f.get("truncated")
+    ]
 
 
 def _run(files: list[Path], errors: Console) -> dict:

@@ -3,12 +3,13 @@
 The rules are those of the pipeline's file source: a first line that is a header is
 skipped and its columns matched by name (`events.header`; otherwise it is data), a last
 line without a newline gets one, and a CSV chunk ends with a newline that closes a whole
-record (quotes balanced).
+record (quotes balanced). A gzip file that ends early (`sources.gzip_stream`) gives its
+whole lines and says how many bytes of an incomplete record were left out (`Chunk.cut`).
 """
 
 from __future__ import annotations
 
-import gzip
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from ecomstream.errors import SourceError
 from ecomstream.events.header import split_header
 from ecomstream.events.schema import FIELDS
 from ecomstream.sources.files import parquet_columns, parquet_text
+from ecomstream.sources.gzip_stream import open_gzip
 
 CHUNK_BYTES = 16 << 20
 """Uncompressed bytes per CSV chunk (about 120,000 rows of the REES46 files)."""
@@ -35,6 +37,9 @@ class Chunk:
     """Bytes of the file (as stored, so compressed for gzip) read up to this chunk's end."""
     columns: tuple[str, ...] = FIELDS
     """The order of the fields in each CSV line (the file's header)."""
+    cut: int | None = None
+    """Set on the last chunk of a gzip file that ends early: the bytes of the incomplete
+    record left out (0 if the cut fell between records)."""
 
 
 def file_format(path: Path) -> str:
@@ -61,7 +66,7 @@ def _csv_chunks(path: Path, chunk_bytes: int) -> Iterator[Chunk]:
     compressed = file_format(path) == "csv.gz"
     try:
         with path.open("rb") as stored:
-            handle = gzip.GzipFile(fileobj=stored) if compressed else stored
+            handle = open_gzip(stored) if compressed else stored
             columns, pending = split_header(handle.readline(), str(path))
             while True:
                 block = pending + handle.read(chunk_bytes) + handle.readline()
@@ -69,12 +74,17 @@ def _csv_chunks(path: Path, chunk_bytes: int) -> Iterator[Chunk]:
                 # A quoted field may hold a newline: extend the chunk until quotes balance.
                 while b'"' in block and block.count(b'"') % 2 == 1 and (line := handle.readline()):
                     block += line
+                if compressed and handle.raw.truncated:  # type: ignore[union-attr]
+                    block += handle.read()  # what the buffer still holds
+                    whole = block[: block.rfind(b"\n") + 1]
+                    yield Chunk(whole, None, stored.tell(), columns, cut=len(block) - len(whole))
+                    return
                 if not block:
                     return
                 if not block.endswith(b"\n"):
                     block += b"\n"
                 yield Chunk(block, None, stored.tell(), columns)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError, zlib.error) as err:
         msg = f"cannot read {path}: {err}; is the file complete and readable?"
         raise SourceError(msg) from err
 

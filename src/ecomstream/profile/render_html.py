@@ -146,7 +146,8 @@ def _overview(p: dict) -> str:
         for label, value in kpis
     )
     rows = [
-        f"<tr>{_cell(f['path'])}{_cell(f['format'])}{_cell(None, True, fmt.count(f['bytes']))}"
+        f"<tr>{_cell(f['path'])}{_cell(f['format'] + (', cut short' if f.get('truncated') else ''))}"
+        f"{_cell(None, True, fmt.count(f['bytes']))}"
         f"{_cell(None, True, fmt.count(f['rows']))}{_cell(None, True, fmt.count(f['accepted']))}"
         f"{_cell(None, True, fmt.count(f['duplicate_rows']))}</tr>"
         for f in p["files"]

@@ -74,7 +74,8 @@ def _overview(p: dict) -> Table:
 def _files(p: dict) -> Table:
     table = _table("Files", "file", "format", "bytes", "rows", "accepted", "duplicates", right=(2, 3, 4, 5))
     for f in p["files"]:
-        _row(table, f["path"], f["format"], f["bytes"], f["rows"], f["accepted"], f["duplicate_rows"])
+        kind = f"{f['format']}, cut short" if f.get("truncated") else f["format"]
+        _row(table, f["path"], kind, f["bytes"], f["rows"], f["accepted"], f["duplicate_rows"])
     return table
 
 

@@ -27,8 +27,11 @@ def profile_files(paths: list[Path], progress: Progress | None = None, *, chunk_
     acc = Accumulator()
     for path, size in zip(paths, sizes, strict=True):
         acc.start_file(FileStats(str(path), file_format(path), size))
-        for chunk, consumed in prefetch(_chunks(path, chunk_bytes)):
-            acc.add(chunk)
+        for chunk, consumed, cut in prefetch(_chunks(path, chunk_bytes)):
+            if chunk is not None:
+                acc.add(chunk)
+            if cut is not None:
+                acc.files[-1].truncated, acc.files[-1].cut_bytes = True, cut
             if progress is not None:
                 progress(before + consumed, total)
         acc.end_file()
@@ -38,13 +41,16 @@ def profile_files(paths: list[Path], progress: Progress | None = None, *, chunk_
     return build_profile(acc)
 
 
-def _chunks(path: Path, chunk_bytes: int) -> Iterator[tuple[Chunked, int]]:
-    """Each chunk of the file decoded and validated, with the file bytes consumed up to its end."""
+def _chunks(path: Path, chunk_bytes: int) -> Iterator[tuple[Chunked | None, int, int | None]]:
+    """Each chunk of the file decoded and validated, with the file bytes consumed up to its
+    end and, on the last chunk of a file that ends early, the bytes left out (`Chunk.cut`)."""
     for chunk in read_chunks(path, chunk_bytes):
-        if chunk.csv is not None:
-            yield chunk_of_lines(chunk.csv, chunk.columns), chunk.consumed
+        if chunk.csv:
+            yield chunk_of_lines(chunk.csv, chunk.columns), chunk.consumed, chunk.cut
         elif chunk.frame is not None:
-            yield chunk_of_frame(chunk.frame), chunk.consumed
+            yield chunk_of_frame(chunk.frame), chunk.consumed, None
+        else:
+            yield None, chunk.consumed, chunk.cut
 
 
 def _size(path: Path) -> int:

@@ -8,18 +8,20 @@ file does not inherit its position.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
-from ecomstream.errors import SourceError
+from ecomstream.errors import SourceError, TruncatedSource
 from ecomstream.events.header import match_columns, split_header
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.schema import FIELDS
+from ecomstream.sources.gzip_stream import GZIP_MAGIC, GzipStream, open_gzip
 
 DEFAULT_CHUNK_BYTES = 16 << 20
 PARQUET_ROWS = 200_000
@@ -82,11 +84,12 @@ def read_file(
         yield from _read_csv(path, source, after_seq, chunk_bytes, time_shift_us)
 
 
-def _open_text(path: Path):
+def _open_text(path: Path) -> BinaryIO:
+    """The file's text bytes: gunzipped (`GzipStream`, which tolerates a cut) or as stored."""
     try:
         with path.open("rb") as probe:
             magic = probe.read(2)
-        return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
+        return open_gzip(path.open("rb")) if magic == GZIP_MAGIC else path.open("rb")
     except OSError as err:
         msg = f"cannot open source file {path}: {err.strerror}; check the path"
         raise SourceError(msg) from err
@@ -95,13 +98,16 @@ def _open_text(path: Path):
 def _read_csv(path: Path, source: str, after_seq: int, chunk_bytes: int, time_shift_us: int) -> Iterator[RawBatch]:
     seq = 1
     pending: RawBatch | None = None
+    cut_line: bytes | None = None
     try:
         with _open_text(path) as handle:
             columns, carry = split_header(handle.readline(), str(path))
             while True:
                 block = handle.read(chunk_bytes)
                 data = carry + block
-                if not block:
+                if not block and _truncated(handle):  # `carry` is the record the cut went through
+                    cut_line, data, carry = data, b"", b""
+                elif not block:
                     if data and not data.endswith(b"\n"):
                         data += b"\n"
                     carry = b""
@@ -120,13 +126,27 @@ def _read_csv(path: Path, source: str, after_seq: int, chunk_bytes: int, time_sh
                     seq += count
                 if not block:
                     break
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
-        msg = f"cannot read {path} past row {seq - 1}: {err}; is the file complete?"
+    except (OSError, EOFError, zlib.error) as err:
+        msg = f"cannot read {path} past row {seq - 1}: {err}; is the file complete and not corrupt?"
         raise SourceError(msg) from err
+    if cut_line is not None:
+        if pending is not None:
+            yield pending
+        where = f"inside row {seq}, whose {len(cut_line)} bytes were left out" if cut_line else f"after row {seq - 1}"
+        msg = (
+            f"{path} ends early, {where}: its gzip stream is cut (a partial download?); the rows before "
+            "were read; get the whole file to read the rest"
+        )
+        raise TruncatedSource(msg)
     if pending is not None:
         yield _as_last(pending)
     else:
         yield RawBatch(source, max(after_seq, seq - 1) + 1, 0, csv=b"", last_in_source=True)
+
+
+def _truncated(handle: BinaryIO) -> bool:
+    raw = getattr(handle, "raw", None)
+    return isinstance(raw, GzipStream) and raw.truncated
 
 
 def _record_boundary(data: bytes) -> int:
