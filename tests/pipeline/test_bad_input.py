@@ -147,3 +147,12 @@ def test_a_cut_gzip_file_is_counted_up_to_its_last_whole_row(shared_data: Path, 
             run_cli(*args)
         assert_same_report(report_of(store_url), reference_report(lines))
     assert len(lines) > 80_000
+
+
+def test_a_bad_header_in_a_later_file_stops_the_run_before_anything_is_read(tmp_path: Path, store_url: str) -> None:
+    good = write(tmp_path, VALID[:3], "good.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER.replace("price", "cost") + "\n" + VALID[1] + "\n")
+    with pytest.raises(SourceError, match=r"bad\.csv: its header names other columns"):
+        run_cli("run", "--store", store_url, "--no-dashboard", "--quiet", "--source", str(good), "--source", str(bad))
+    assert not Path(store_url.removeprefix("sqlite:///")).exists()

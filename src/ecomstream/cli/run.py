@@ -15,6 +15,7 @@ from ecomstream.dashboard.settings import DashboardSettings
 from ecomstream.errors import ConfigError
 from ecomstream.pipeline.embedded import EmbeddedPipeline, SourceSpec
 from ecomstream.processor.loop import ProcessorSettings
+from ecomstream.sources.files import check_file
 from ecomstream.sources.pacing import Pace
 from ecomstream.store import open_store
 
@@ -66,6 +67,8 @@ def processor_options(command):
 def make_spec(sources, rate, speed, time_mode, seed, limit) -> SourceSpec:
     if rate and speed:
         raise click.UsageError("give --rate or --speed, not both")
+    for path in sources:
+        check_file(Path(path))
     return SourceSpec(
         files=list(sources),
         seed=seed,

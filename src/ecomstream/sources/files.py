@@ -70,6 +70,26 @@ def first_event_us(path: Path) -> int | None:
     return round(moment.timestamp() * 1_000_000) if moment.tzinfo else None
 
 
+def check_file(path: Path) -> None:
+    """Refuse, before anything is read, a file whose columns cannot be told
+    (`events.header`), so that a run of several files does not stop halfway."""
+    if is_parquet(path):
+        try:
+            lazy = pl.scan_parquet(path)
+        except (OSError, pl.exceptions.PolarsError) as err:
+            msg = f"cannot read Parquet file {path}: {err}; is it a complete Parquet file?"
+            raise SourceError(msg) from err
+        parquet_columns(lazy, path)
+        return
+    try:
+        with _open_text(path) as handle:
+            first = handle.readline()
+    except (OSError, EOFError, zlib.error) as err:
+        msg = f"cannot read {path}: {err}; is it a CSV or gzip CSV file?"
+        raise SourceError(msg) from err
+    split_header(first, str(path))
+
+
 def read_file(
     path: Path,
     source: str,
