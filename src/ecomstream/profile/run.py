@@ -11,6 +11,7 @@ from ecomstream.profile.build import build_profile
 from ecomstream.profile.decoding import Chunked, chunk_of_frame, chunk_of_lines
 from ecomstream.profile.prefetch import prefetch
 from ecomstream.profile.reader import CHUNK_BYTES, file_format, read_chunks
+from ecomstream.sources.files import check_file
 
 Progress = Callable[[int, int], None]
 """Called with (bytes read so far, total bytes) over all files, as stored on disk."""
@@ -23,6 +24,8 @@ def profile_files(paths: list[Path], progress: Progress | None = None, *, chunk_
         msg = "no file to profile: give at least one CSV, .csv.gz or Parquet file"
         raise SourceError(msg)
     sizes = [_size(path) for path in paths]
+    for path in paths:  # a bad header in the last file is said before the first is read
+        check_file(path)
     total, before = sum(sizes), 0
     acc = Accumulator()
     for path, size in zip(paths, sizes, strict=True):
