@@ -7,11 +7,13 @@ import random
 import zlib
 from pathlib import Path
 
+import orjson
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 from ecomstream.bus.messages import EventEncoder, decode_messages
+from ecomstream.events.schema import FIELDS
 from ecomstream.pipeline.embedded import SourceSpec, source_batches
 from ecomstream.processor.kafka import KafkaBatch, KafkaProcessor
 from ecomstream.processor.loop import ProcessorSettings
@@ -63,6 +65,23 @@ def test_tricky_records_through_messages_match_the_reference(tmp_path: Path) -> 
     report = consume(f"sqlite:///{tmp_path / 's.db'}", produce([path], 3), seed=1, max_batch=3)
     assert_same_report(report, reference_report(data_lines(path)))
     assert report["late_events"] >= 2
+
+
+def test_a_file_with_columns_in_another_order_gives_the_same_messages(tmp_path: Path) -> None:
+    lines = [line for line in VALID + list(INVALID.values()) if '"' not in line]
+    canonical = write(tmp_path, lines, "canonical.csv")
+    order = [FIELDS.index(name) for name in reversed(FIELDS)]
+    reordered = tmp_path / "reordered.csv"
+    reordered.write_text(
+        "\n".join(",".join(x.split(",")[k] for k in order) if x.count(",") == 8 else x
+                  for x in [",".join(FIELDS), *lines]) + "\n"
+    )  # fmt: skip
+
+    def fields_of(path: Path) -> list[dict]:
+        messages = [orjson.loads(value) for log in produce([path], 1) for _, value in log]
+        return [{k: v for k, v in m.items() if k not in ("event_id", "source", "raw_b64")} for m in messages]
+
+    assert fields_of(reordered) == fields_of(canonical)
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -249,7 +249,7 @@ class EventEncoder:
 
     def encode(self, batch: RawBatch) -> list[tuple[bytes, bytes]]:
         text = decode(batch, typed=False)
-        text = Decoded(text.fields, text.raw, needs_strip(text.fields), text.time_shift_us)
+        text = Decoded(text.fields, text.raw, needs_strip(text.fields), text.time_shift_us, columns=text.columns)
         accepted = validate(text).accepted
         wm = stamp_watermarks(text.fields, accepted, self.max_ts_us)
         if accepted.height:
