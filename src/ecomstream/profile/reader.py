@@ -19,8 +19,8 @@ import polars as pl
 from ecomstream.errors import SourceError
 from ecomstream.events.header import split_header
 from ecomstream.events.schema import FIELDS
-from ecomstream.sources.files import parquet_columns, parquet_text
-from ecomstream.sources.gzip_stream import open_gzip
+from ecomstream.sources.files import parquet_text, scan_parquet
+from ecomstream.sources.gzip_stream import open_gzip, was_cut
 
 CHUNK_BYTES = 16 << 20
 """Uncompressed bytes per CSV chunk (about 120,000 rows of the REES46 files)."""
@@ -74,7 +74,7 @@ def _csv_chunks(path: Path, chunk_bytes: int) -> Iterator[Chunk]:
                 # A quoted field may hold a newline: extend the chunk until quotes balance.
                 while b'"' in block and block.count(b'"') % 2 == 1 and (line := handle.readline()):
                     block += line
-                if compressed and handle.raw.truncated:  # type: ignore[union-attr]
+                if was_cut(handle):
                     block += handle.read()  # what the buffer still holds
                     whole = block[: block.rfind(b"\n") + 1]
                     yield Chunk(whole, None, stored.tell(), columns, cut=len(block) - len(whole))
@@ -92,8 +92,7 @@ def _csv_chunks(path: Path, chunk_bytes: int) -> Iterator[Chunk]:
 def _parquet_chunks(path: Path) -> Iterator[Chunk]:
     try:
         size = path.stat().st_size
-        lazy = pl.scan_parquet(path)
-        columns = parquet_columns(lazy, path)
+        lazy, columns = scan_parquet(path)
         total = lazy.select(pl.len()).collect().item()
         for offset in range(0, total, PARQUET_ROWS):
             frame = parquet_text(lazy.slice(offset, PARQUET_ROWS).collect(), columns)

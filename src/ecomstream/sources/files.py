@@ -21,7 +21,7 @@ from ecomstream.errors import SourceError, TruncatedSource
 from ecomstream.events.header import match_columns, split_header
 from ecomstream.events.raw import RawBatch
 from ecomstream.events.schema import FIELDS
-from ecomstream.sources.gzip_stream import GZIP_MAGIC, GzipStream, open_gzip
+from ecomstream.sources.gzip_stream import GZIP_MAGIC, open_gzip, was_cut
 
 DEFAULT_CHUNK_BYTES = 16 << 20
 PARQUET_ROWS = 200_000
@@ -47,8 +47,8 @@ def is_parquet(path: Path) -> bool:
 def first_event_us(path: Path) -> int | None:
     """Event time of the first data row (for `--time now`), or None if unreadable."""
     if is_parquet(path):
-        lazy = pl.scan_parquet(path)
-        frame = parquet_text(lazy.head(1).collect(), parquet_columns(lazy, path))
+        lazy, columns = scan_parquet(path)
+        frame = parquet_text(lazy.head(1).collect(), columns)
         text = frame["event_time"][0] if frame.height else None
     else:
         with _open_text(path) as handle:
@@ -74,12 +74,7 @@ def check_file(path: Path) -> None:
     """Refuse, before anything is read, a file whose columns cannot be told
     (`events.header`), so that a run of several files does not stop halfway."""
     if is_parquet(path):
-        try:
-            lazy = pl.scan_parquet(path)
-        except (OSError, pl.exceptions.PolarsError) as err:
-            msg = f"cannot read Parquet file {path}: {err}; is it a complete Parquet file?"
-            raise SourceError(msg) from err
-        parquet_columns(lazy, path)
+        scan_parquet(path)
         return
     try:
         with _open_text(path) as handle:
@@ -125,7 +120,7 @@ def _read_csv(path: Path, source: str, after_seq: int, chunk_bytes: int, time_sh
             while True:
                 block = handle.read(chunk_bytes)
                 data = carry + block
-                if not block and _truncated(handle):  # `carry` is the record the cut went through
+                if not block and was_cut(handle):  # `carry` is the record the cut went through
                     cut_line, data, carry = data, b"", b""
                 elif not block:
                     if data and not data.endswith(b"\n"):
@@ -164,11 +159,6 @@ def _read_csv(path: Path, source: str, after_seq: int, chunk_bytes: int, time_sh
         yield RawBatch(source, max(after_seq, seq - 1) + 1, 0, csv=b"", last_in_source=True)
 
 
-def _truncated(handle: BinaryIO) -> bool:
-    raw = getattr(handle, "raw", None)
-    return isinstance(raw, GzipStream) and raw.truncated
-
-
 def _record_boundary(data: bytes) -> int:
     """Offset just after the last newline that ends a whole record (quotes balanced)."""
     cut = data.rfind(b"\n") + 1
@@ -195,8 +185,7 @@ def _as_last(batch: RawBatch) -> RawBatch:
 
 def _read_parquet(path: Path, source: str, after_seq: int, time_shift_us: int) -> Iterator[RawBatch]:
     try:
-        lazy = pl.scan_parquet(path)
-        columns = parquet_columns(lazy, path)
+        lazy, columns = scan_parquet(path)
         total = lazy.select(pl.len()).collect().item()
     except (OSError, pl.exceptions.PolarsError) as err:
         msg = f"cannot read Parquet file {path}: {err}"
@@ -212,14 +201,16 @@ def _read_parquet(path: Path, source: str, after_seq: int, time_shift_us: int) -
         offset += frame.height
 
 
-def parquet_columns(lazy: pl.LazyFrame, path: Path) -> dict[str, str]:
-    """Each schema field -> its column in the Parquet file (`events.header.match_columns`)."""
+def scan_parquet(path: Path) -> tuple[pl.LazyFrame, dict[str, str]]:
+    """The Parquet file, lazily, and each schema field -> its column there
+    (`events.header.match_columns`)."""
     try:
+        lazy = pl.scan_parquet(path)
         names = lazy.collect_schema().names()
     except (OSError, pl.exceptions.PolarsError) as err:
         msg = f"cannot read Parquet file {path}: {err}; is it a complete Parquet file?"
         raise SourceError(msg) from err
-    return match_columns(names, str(path))
+    return lazy, match_columns(names, str(path))
 
 
 def parquet_text(frame: pl.DataFrame, columns: dict[str, str] | None = None) -> pl.DataFrame:

@@ -56,7 +56,7 @@ class GzipStream(io.RawIOBase):
         compressed = self._raw.read(_READ_BYTES)
         if not compressed:
             self._ended = True
-            self.truncated = not self._inflate.eof or bool(self._inflate.unconsumed_tail)
+            self.truncated = not self._inflate.eof
             return b""
         data = self._inflate.decompress(compressed)
         while self._inflate.eof and self._inflate.unused_data:  # the next gzip member
@@ -73,6 +73,12 @@ class GzipStream(io.RawIOBase):
 
 
 def open_gzip(raw: BinaryIO) -> io.BufferedReader:
-    """A buffered reader (`read`, `readline`) over `GzipStream(raw)`; its `.raw` says
-    whether the file was `truncated`."""
+    """A buffered reader (`read`, `readline`) over `GzipStream(raw)` (see `was_cut`)."""
     return io.BufferedReader(GzipStream(raw), buffer_size=1 << 20)
+
+
+def was_cut(handle: BinaryIO) -> bool:
+    """True once `handle`, from `open_gzip`, has met the early end of its file; False for
+    a whole gzip file and for any other file object."""
+    raw = getattr(handle, "raw", None)
+    return isinstance(raw, GzipStream) and raw.truncated
